@@ -1,0 +1,191 @@
+"""One-file checkpoints: a plain dict of primitives and tensors, loadable with ``weights_only=True``.
+
+Layout (``format_version`` 1)::
+
+    {"format": "ocrlite", "format_version": 1, "ocrlite_version": "0.1.0",
+     "model": asdict(ModelConfig), "charset": "…", "preprocess": asdict(PreprocessConfig),
+     "state_dict": {...}, "metrics": {...}, "train": {...},            # provenance
+     "resume": {...}}                                                  # last.pt only
+
+Loading never unpickles arbitrary objects: a file that needs more than tensors and plain
+containers is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ocrlite import __version__
+from ocrlite.charset import Charset, CharsetError
+from ocrlite.model import CRNN, ModelConfig, build_model
+from ocrlite.preprocess import PreprocessConfig
+
+FORMAT = "ocrlite"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable ocrlite checkpoint; the message names the file and the problem."""
+
+
+@dataclass
+class LoadedCheckpoint:
+    """What :func:`load_checkpoint` returns."""
+
+    model: CRNN
+    charset: Charset
+    preprocess: PreprocessConfig
+    config: ModelConfig
+    raw: dict[str, Any]
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """Strip ``DistributedDataParallel`` (``.module``) and ``torch.compile`` (``._orig_mod``) wrappers."""
+    while True:
+        if hasattr(model, "_orig_mod"):
+            model = model._orig_mod  # type: ignore[assignment]
+        elif isinstance(model, nn.parallel.DistributedDataParallel):
+            model = model.module
+        else:
+            return model
+
+
+def checkpoint_dict(
+    model: nn.Module,
+    config: ModelConfig,
+    charset: Charset,
+    preprocess: PreprocessConfig,
+    metrics: dict[str, Any] | None = None,
+    train: dict[str, Any] | None = None,
+    half: bool = False,
+) -> dict[str, Any]:
+    """Build the checkpoint dict; ``half=True`` stores floating tensors as fp16 (restored to fp32 on load)."""
+    if config.num_classes != charset.num_classes:
+        raise CheckpointError(f"model has {config.num_classes} classes but the charset needs {charset.num_classes}")
+    state = {k: v.detach().cpu().clone() for k, v in unwrap(model).state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "ocrlite_version": __version__,
+        "model": config.to_dict(),
+        "charset": charset.chars,
+        "preprocess": preprocess.to_dict(),
+        "state_dict": state,
+        "metrics": dict(metrics or {}),
+        "train": dict(train or {}),
+    }
+
+
+def atomic_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A crash or a full disk at any moment leaves either the old file or the new one, never a
+    partial file at ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load and validate the raw dict (``weights_only=True``), with a clear error for every bad case."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file" if not path.exists() else f"{path}: not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot read ({err.strerror})") from None
+    if not data:
+        raise CheckpointError(f"{path}: empty file, not an ocrlite checkpoint")
+    try:
+        ck = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "weights_only" in str(err) or "Unsupported global" in str(err):
+            raise CheckpointError(
+                f"{path}: refused: the file holds Python objects that safe loading does not allow "
+                f"(it could run code when opened); ocrlite checkpoints hold only tensors and plain values"
+            ) from None
+        raise CheckpointError(f"{path}: not an ocrlite checkpoint ({first})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as err:
+        msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if data[:2] == b"PK" and ("central directory" in msg or "zip" in msg.lower() or "failed finding" in msg):
+            raise CheckpointError(f"{path}: truncated or corrupt checkpoint ({msg})") from None
+        raise CheckpointError(f"{path}: not an ocrlite checkpoint ({msg})") from None
+    except Exception as err:  # torch raises assorted types on garbage input
+        raise CheckpointError(f"{path}: not an ocrlite checkpoint ({type(err).__name__}: {err})") from None
+    if not isinstance(ck, dict) or ck.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an ocrlite checkpoint (no 'format': 'ocrlite' entry)")
+    version = ck.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format version {version!r} is newer than this ocrlite supports "
+            f"({FORMAT_VERSION}); upgrade ocrlite"
+        )
+    missing = [k for k in ("model", "charset", "preprocess", "state_dict") if k not in ck]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
+    return ck
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedCheckpoint:
+    """Rebuild model, charset and preprocessing from one checkpoint file.
+
+    Returns:
+        The model in eval mode (fp32, on ``device``), its charset, preprocessing, config and the raw dict.
+
+    Raises:
+        CheckpointError: not an ocrlite checkpoint, truncated, unsafe, newer format, or inconsistent.
+    """
+    ck = read_checkpoint(path)
+    try:
+        config = ModelConfig(**ck["model"])
+        charset = Charset(ck["charset"])
+        preprocess = PreprocessConfig(**ck["preprocess"])
+    except (TypeError, CharsetError) as err:
+        raise CheckpointError(f"{path}: malformed checkpoint configuration ({err})") from None
+    if config.num_classes != charset.num_classes:
+        raise CheckpointError(
+            f"{path}: charset has {len(charset)} characters (head needs {charset.num_classes} classes) "
+            f"but the model was built with {config.num_classes}; the file is inconsistent"
+        )
+    try:
+        model = build_model(config)
+    except (ValueError, TypeError) as err:
+        raise CheckpointError(f"{path}: cannot rebuild the model ({err})") from None
+    state = {k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()}
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise CheckpointError(f"{path}: weights do not match the model ({str(err).splitlines()[0]})") from None
+    return LoadedCheckpoint(model.to(device).eval(), charset, preprocess, config, ck)

@@ -1,0 +1,78 @@
+"""Reading image files safely: every failure becomes an :class:`ImageLoadError` naming the reason.
+
+Never raises anything else for a bad file, never decodes a decompression bomb.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ocrlite.preprocess import to_grayscale
+
+IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pbm", ".pgm", ".ppm", ".pnm"}
+)
+
+#: Images with more pixels than this are refused before decoding (a text line needs far fewer).
+MAX_PIXELS = 50_000_000
+
+
+class ImageLoadError(Exception):
+    """An image file that cannot be used; ``str(err)`` is the reason, ``err.path`` the file."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(reason)
+        self.path = str(path)
+        self.reason = reason
+
+
+def is_image_path(path: Path) -> bool:
+    """True when ``path`` has an image file extension (case-insensitive)."""
+    return path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def load_gray(path: str | Path) -> np.ndarray:
+    """Read an image file as ``(H, W)`` uint8 grayscale (EXIF-upright; first frame of animations).
+
+    Raises:
+        ImageLoadError: missing, a directory, empty, not an image, truncated, or too large.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImageLoadError(path, "no such file")
+    if path.is_dir():
+        raise ImageLoadError(path, "is a directory, not an image file")
+    try:
+        if path.stat().st_size == 0:
+            raise ImageLoadError(path, "empty file (0 bytes)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                w, h = image.size
+                if w * h > MAX_PIXELS:
+                    raise ImageLoadError(
+                        path, f"image is {w}×{h} px, over the {MAX_PIXELS // 1_000_000} MP limit for a text line"
+                    )
+                if w == 0 or h == 0:
+                    raise ImageLoadError(path, f"image has no pixels ({w}×{h})")
+                image.load()
+                return to_grayscale(image)
+    except ImageLoadError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageLoadError(path, "not a readable image (unknown or corrupt format)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageLoadError(path, f"refused as a decompression bomb ({err})") from None
+    except PermissionError:
+        raise ImageLoadError(path, "permission denied") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        msg = str(err) or type(err).__name__
+        if "truncated" in msg.lower() or isinstance(err, EOFError):
+            raise ImageLoadError(path, f"truncated or corrupt image ({msg})") from None
+        raise ImageLoadError(path, f"cannot decode image ({msg})") from None
+    except MemoryError:
+        raise ImageLoadError(path, "image too large to decode in memory") from None

@@ -1,0 +1,139 @@
+"""Image → normalised model input, the one path shared by training, evaluation and prediction.
+
+Any PIL mode and EXIF orientation → 8-bit grayscale → resized to ``height`` rows with the
+aspect ratio kept (long lines are never squashed) → right-padded with the background to a
+multiple of 4 columns → ``(x / 255 - mean) / std``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+
+@dataclass
+class PreprocessConfig:
+    """How a line image becomes a model input; stored in checkpoints.
+
+    Attributes:
+        height: rows of the model input (32 by default; 48 also works).
+        width_multiple: widths are padded to a multiple of this (the backbone's width stride).
+        min_width: narrowest input (short crops are padded up to it).
+        max_width: widest input after resizing; wider lines are refused by :func:`prepare`.
+        mean: subtracted after scaling to [0, 1].
+        std: divided by after subtracting the mean.
+    """
+
+    height: int = 32
+    width_multiple: int = 4
+    min_width: int = 16
+    max_width: int = 4096
+    mean: float = 0.5
+    std: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ImageTooWideError(ValueError):
+    """The line, resized to the model height, is wider than ``max_width``."""
+
+
+def to_grayscale(image: Image.Image) -> np.ndarray:
+    """Any PIL image → ``(H, W)`` uint8 grayscale, EXIF-upright, transparency over white.
+
+    Handles L, 1, P (with or without transparency), RGB, RGBA, LA, CMYK, YCbCr, I;16, I and F;
+    animated images give their current (first) frame.
+    """
+    image = ImageOps.exif_transpose(image) or image
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(image, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        if mode.startswith("I;16") and hi > 255 or mode in ("I", "F") and (hi > 255 or lo < 0):
+            # Stretch to 8 bits: 16-bit scans use a fraction of their range.
+            arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        return np.clip(arr, 0, 255).astype(np.uint8)
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        mode = image.mode
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    if image.mode != "L":
+        image = image.convert("RGB").convert("L") if image.mode not in ("1", "RGB") else image.convert("L")
+    return np.asarray(image, dtype=np.uint8)
+
+
+def background_level(gray: np.ndarray) -> float:
+    """Median of the border pixels: the value used to pad a line. ``gray: (H, W)``."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float(np.median(border))
+
+
+def resize_to_height(gray: np.ndarray, height: int) -> np.ndarray:
+    """``(h, w)`` uint8 → ``(height, round(w · height / h))`` uint8, aspect ratio kept (≥ 1 column)."""
+    h, w = gray.shape
+    new_w = max(1, round(w * height / h))
+    if (h, w) == (height, new_w):
+        return gray
+    # Pillow's resize filters are antialiased when shrinking (support grows with the scale).
+    return np.asarray(Image.fromarray(gray).resize((new_w, height), Image.Resampling.BILINEAR))
+
+
+def pad_width(image: np.ndarray, width: int, value: float) -> np.ndarray:
+    """Right-pad ``(H, w)`` to ``(H, width)`` with ``value``."""
+    h, w = image.shape
+    if w >= width:
+        return image
+    out = np.full((h, width), value, dtype=image.dtype)
+    out[:, :w] = image
+    return out
+
+
+def padded_width(width: int, config: PreprocessConfig) -> int:
+    """``width`` rounded up to the width multiple and at least ``min_width``."""
+    m = config.width_multiple
+    return max(config.min_width, -(-width // m) * m)
+
+
+def prepare(image: Image.Image | np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """One line image → normalised ``(height, W)`` float32, W a multiple of ``width_multiple``.
+
+    Args:
+        image: a PIL image in any mode, or an ``(h, w)`` uint8 grayscale array.
+        config: the model's preprocessing settings.
+
+    Raises:
+        ImageTooWideError: the resized line would be wider than ``config.max_width``.
+        ValueError: the image is empty.
+    """
+    gray = image if isinstance(image, np.ndarray) else to_grayscale(image)
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError(f"expected a non-empty 2-D grayscale image, got shape {gray.shape}")
+    h, w = gray.shape
+    new_w = max(1, round(w * config.height / h))
+    if new_w > config.max_width:
+        raise ImageTooWideError(
+            f"line is {new_w} px wide at height {config.height} (limit {config.max_width}); split it into shorter lines"
+        )
+    background = background_level(gray)
+    resized = resize_to_height(gray, config.height)
+    resized = pad_width(resized, padded_width(resized.shape[1], config), background)
+    return ((resized.astype(np.float32) / 255.0) - config.mean) / config.std
+
+
+def collate_images(images: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """Stack prepared ``(H, w_i)`` images into ``(B, 1, H, max w)``; pads each with its own background.
+
+    Returns:
+        The batch and each image's own width (before batch padding).
+    """
+    widths = [im.shape[1] for im in images]
+    width = max(widths)
+    batch = np.stack([pad_width(im, width, background_level(im)) for im in images])
+    return batch[:, None], widths
