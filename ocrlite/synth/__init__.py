@@ -1,0 +1,1 @@
+"""Synthetic text-line generator: text sources, fonts, rendering, degradations, datasets."""

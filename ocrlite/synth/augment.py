@@ -1,0 +1,76 @@
+"""Camera and scanner effects with albumentations: geometry, blur, noise, resampling, JPEG, binarisation.
+
+albumentations is imported here only (with its update check disabled), so ``ocrlite --help``
+and the torch-only paths never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # otherwise it calls home on import
+
+import albumentations as A  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+cv2.setNumThreads(1)
+
+
+@dataclass
+class AugmentConfig:
+    """Probabilities of the image-level effects; ``strength`` scales all of them.
+
+    Attributes:
+        geometry_p: small rotation and shear (affine).
+        perspective_p: small perspective warp.
+        blur_p: Gaussian or motion blur.
+        downscale_p: downscale then upscale (low-resolution scans).
+        noise_p: Gaussian sensor noise.
+        jpeg_p: JPEG compression artefacts.
+        binarize_p: hard thresholding (fax / photocopy look).
+        strength: multiplies every probability.
+    """
+
+    geometry_p: float = 0.35
+    perspective_p: float = 0.1
+    blur_p: float = 0.3
+    downscale_p: float = 0.2
+    noise_p: float = 0.3
+    jpeg_p: float = 0.2
+    binarize_p: float = 0.06
+    strength: float = 1.0
+
+    def p(self, value: float) -> float:
+        return min(1.0, value * self.strength)
+
+
+class Augmenter:
+    """Applies the albumentations pipeline with per-sample random state (pure function of ``rng``)."""
+
+    def __init__(self, config: AugmentConfig | None = None) -> None:
+        self.config = cfg = config or AugmentConfig()
+        self.pipeline = A.Compose(
+            [
+                A.Affine(rotate=(-2.0, 2.0), shear={"x": (-10, 10), "y": (-1, 1)}, fit_output=True,
+                         border_mode=cv2.BORDER_REPLICATE, p=cfg.p(cfg.geometry_p)),
+                A.Perspective(scale=(0.01, 0.035), fit_output=True, border_mode=cv2.BORDER_REPLICATE,
+                              p=cfg.p(cfg.perspective_p)),
+                A.OneOf([A.GaussianBlur(blur_limit=(3, 5), sigma_limit=(0.3, 1.3)), A.MotionBlur(blur_limit=(3, 5))],
+                        p=cfg.p(cfg.blur_p)),
+                A.Downscale(scale_range=(0.35, 0.8), p=cfg.p(cfg.downscale_p)),
+                A.GaussNoise(std_range=(0.01, 0.08), p=cfg.p(cfg.noise_p)),
+                A.ImageCompression(quality_range=(20, 85), p=cfg.p(cfg.jpeg_p)),
+            ]
+        )
+
+    def __call__(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``image: (h, w)`` uint8 → augmented ``(h', w')`` uint8 (geometry may change the size)."""
+        self.pipeline.set_random_state(rng, random.Random(int(rng.integers(2**62))))
+        out = self.pipeline(image=image)["image"]
+        if rng.random() < self.config.p(self.config.binarize_p):
+            level = (float(out.min()) + float(out.max())) / 2 + rng.uniform(-15, 15)
+            out = np.where(out > level, 255, 0).astype(np.uint8)
+        return np.ascontiguousarray(out)

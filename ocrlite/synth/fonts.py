@@ -1,0 +1,106 @@
+"""Font discovery and glyph-coverage checks for the generator.
+
+Fonts ship in ``data/fonts/`` (training) and ``data/fonts/holdout/`` (families never used in
+training, for the unseen-font validation set). A font is only asked to draw characters it
+really has: coverage is measured by comparing each glyph's bitmap with the font's own
+"missing glyph" box, so no tofu is ever rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+from ocrlite.synth.text import DATA_DIR
+
+FONT_DIR = DATA_DIR / "fonts"
+HOLDOUT_FONT_DIR = FONT_DIR / "holdout"
+FONT_EXTENSIONS = (".ttf", ".otf", ".ttc")
+_PROBE_SIZE = 28
+# Code points no Latin font maps: their bitmap is the font's .notdef ("tofu") glyph.
+_MISSING_PROBES = ("\uffff", "\U000f0000", "\ue000")
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    """A usable font file and the characters it can draw."""
+
+    path: Path
+    chars: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def discover_fonts(directory: str | Path = FONT_DIR) -> list[Path]:
+    """Font files directly inside ``directory`` (not recursive), sorted by name.
+
+    Raises:
+        FileNotFoundError: the folder does not exist or holds no font files.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: font folder not found")
+    fonts = sorted(p for p in directory.iterdir() if p.suffix.lower() in FONT_EXTENSIONS and p.is_file())
+    if not fonts:
+        raise FileNotFoundError(f"{directory}: no .ttf/.otf font files")
+    return fonts
+
+
+@lru_cache(maxsize=4096)
+def get_font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    """A cached FreeType font at ``size`` px (basic layout: fast and identical everywhere)."""
+    return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
+
+
+def _bitmap(font: ImageFont.FreeTypeFont, char: str) -> tuple[tuple[int, int], bytes]:
+    mask = font.getmask(char)
+    return mask.size, bytes(mask)
+
+
+@lru_cache(maxsize=256)
+def font_coverage(path: str, chars: str) -> frozenset[str]:
+    """The subset of ``chars`` that the font at ``path`` draws with a real glyph."""
+    font = get_font(path, _PROBE_SIZE)
+    missing = set()
+    for probe in _MISSING_PROBES:
+        try:
+            missing.add(_bitmap(font, probe))
+        except (OSError, ValueError):
+            pass
+    ok = set()
+    for c in chars:
+        if c == " ":
+            ok.add(c)  # space has no ink in any font
+            continue
+        try:
+            size, data = _bitmap(font, c)
+        except (OSError, ValueError):
+            continue
+        if size[0] == 0 or size[1] == 0 or not any(data) or (size, data) in missing:
+            continue
+        ok.add(c)
+    return frozenset(ok)
+
+
+def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> list[FontInfo]:
+    """Fonts in ``directory`` that draw at least ``min_coverage`` of ``chars``.
+
+    Raises:
+        FileNotFoundError: no usable font.
+    """
+    infos = []
+    for path in discover_fonts(directory):
+        try:
+            covered = font_coverage(str(path), chars)
+        except OSError:
+            continue  # unreadable font file
+        if len(covered) >= min_coverage * len(chars):
+            infos.append(FontInfo(path, covered))
+    if not infos:
+        raise FileNotFoundError(f"{directory}: no font covers {min_coverage:.0%} of the charset")
+    return infos

@@ -1,0 +1,214 @@
+"""Render a text line the way scanners and phone cameras see print.
+
+All randomness comes from the ``rng`` argument. Work happens on an ink mask (1 = ink) so that
+print defects (dot-matrix heads, thermal fading, broken strokes, bold/thin ink) act on the
+glyphs themselves, before colours, paper and camera effects are applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ocrlite.synth.fonts import FontInfo, get_font
+
+cv2.setNumThreads(1)  # a multi-threaded cv2 in the parent deadlocks forked DataLoader workers
+
+Rng = np.random.Generator
+
+
+@dataclass
+class RenderConfig:
+    """Probabilities and ranges of the rendering effects; ``strength`` scales every probability.
+
+    Attributes:
+        size_range: font size in px before the line is resized to the model height.
+        letter_spacing_p: chance of extra (or negative) letter spacing, in ems ``letter_spacing``.
+        neighbour_p: chance of fragments of the lines above / below entering the crop.
+        tight_crop_p: chance of a crop that clips the tops of ascenders / bottoms of descenders.
+        rule_p: chance of a table rule or underline.
+        dot_matrix_p: chance of dot-matrix glyphs.
+        thermal_p: chance of thermal-printer fading and broken thin strokes.
+        weight_p: chance of bolder or thinner ink (morphological dilate / erode).
+        low_contrast_p: chance of ink close to the paper colour.
+        inverted_p: chance of light text on a dark background.
+        texture_p: chance of paper texture and shading gradients.
+        strength: multiplies every probability above (0 = clean black-on-white text).
+    """
+
+    size_range: tuple[int, int] = (16, 40)
+    letter_spacing_p: float = 0.2
+    letter_spacing: tuple[float, float] = (-0.04, 0.35)
+    neighbour_p: float = 0.3
+    tight_crop_p: float = 0.25
+    rule_p: float = 0.12
+    dot_matrix_p: float = 0.12
+    thermal_p: float = 0.2
+    weight_p: float = 0.2
+    low_contrast_p: float = 0.1
+    inverted_p: float = 0.06
+    texture_p: float = 0.4
+    strength: float = 1.0
+
+    def p(self, value: float) -> float:
+        return min(1.0, value * self.strength)
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, spacing: float) -> None:
+    if spacing == 0:
+        draw.text(xy, text, font=font, fill=255, anchor="ls")
+        return
+    x, y = xy
+    for ch in text:  # letter spacing: place glyphs one by one
+        draw.text((x, y), ch, font=font, fill=255, anchor="ls")
+        x += font.getlength(ch) + spacing
+
+
+def _text_width(text: str, font, spacing: float) -> float:
+    return font.getlength(text) + spacing * max(len(text) - 1, 0)
+
+
+def smooth_noise(rng: Rng, shape: tuple[int, int], cell: float) -> np.ndarray:
+    """Low-frequency noise in [0, 1] of ``shape``: a random grid upsampled with bicubic interpolation."""
+    h, w = shape
+    gh, gw = max(2, int(h / cell) + 2), max(2, int(w / cell) + 2)
+    grid = rng.random((gh, gw), dtype=np.float32)
+    return np.clip(cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
+
+
+def dot_matrix(mask: np.ndarray, rng: Rng, em: float) -> np.ndarray:
+    """Re-draw the ink as dots on a grid, like a 7×9 dot-matrix or low-res thermal print head."""
+    pitch = max(2, int(round(em * rng.uniform(0.085, 0.14))))
+    h, w = mask.shape
+    gh, gw = -(-h // pitch), -(-w // pitch)
+    padded = np.zeros((gh * pitch, gw * pitch), np.float32)
+    padded[:h, :w] = mask
+    cells = padded.reshape(gh, pitch, gw, pitch).mean(axis=(1, 3)) > rng.uniform(0.3, 0.5)
+    yy, xx = np.mgrid[:pitch, :pitch] + 0.5 - pitch / 2
+    radius = pitch * rng.uniform(0.38, 0.6)
+    dot = (np.sqrt(yy**2 + xx**2) <= radius).astype(np.float32)
+    return np.kron(cells.astype(np.float32), dot)[:h, :w]
+
+
+def render_line(
+    text: str,
+    font: FontInfo,
+    rng: Rng,
+    config: RenderConfig | None = None,
+    neighbours: tuple[str, str] = ("", ""),
+) -> np.ndarray:
+    """Render ``text`` with ``font`` as a degraded grayscale line crop.
+
+    Args:
+        text: the line (characters the font lacks must already be removed).
+        font: the font to draw with.
+        rng: the only source of randomness.
+        config: effect probabilities and ranges.
+        neighbours: text of the lines above and below ("" = none), drawn partly into the crop.
+
+    Returns:
+        ``(h, w)`` uint8 image, h ≈ the font's line height (resized to the model height later).
+    """
+    cfg = config or RenderConfig()
+    size = int(rng.integers(cfg.size_range[0], cfg.size_range[1] + 1))
+    pil_font = get_font(str(font.path), size)
+    ascent, descent = pil_font.getmetrics()
+    line_h = ascent + descent
+    spacing = size * rng.uniform(*cfg.letter_spacing) if rng.random() < cfg.p(cfg.letter_spacing_p) else 0.0
+    width = _text_width(text, pil_font, spacing)
+
+    # Canvas: one line height of margin above and below for neighbours and loose crops.
+    margin_x = int(size * 0.8) + 2
+    canvas_w = int(width) + 2 * margin_x
+    baseline = 2 * line_h
+    canvas_h = 4 * line_h
+    image = Image.new("L", (canvas_w, canvas_h), 0)
+    draw = ImageDraw.Draw(image)
+    _draw_text(draw, (margin_x, baseline), text, pil_font, spacing)
+    ink_box = image.getbbox()  # (left, top, right, bottom) of the ink, computed in C
+    if ink_box is None:  # only spaces or invisible glyphs: use the nominal box
+        ink_box = (margin_x, baseline - ascent, margin_x + max(int(width), 1), baseline + descent)
+    left, top, right, bottom = ink_box
+    right = max(right, int(margin_x + width))  # keep trailing advance (e.g. letter spacing)
+
+    if any(neighbours):
+        pitch = line_h * rng.uniform(0.95, 1.4)
+        max_chars = len(text) + 4  # only what can fall inside the crop
+        for sign, neighbour in zip((-1, 1), neighbours):
+            if neighbour:
+                x0 = margin_x + rng.uniform(-0.3, 0.3) * width
+                draw.text((x0, baseline + sign * pitch), neighbour[:max_chars], font=pil_font, fill=255, anchor="ls")
+
+    # Vertical crop: around the ink or the font's line box, sometimes clipping the extremes.
+    if rng.random() < 0.5:
+        y0, y1 = top, bottom
+    else:
+        y0, y1 = baseline - ascent, baseline + descent
+    ink_h = max(y1 - y0, 4)
+    if rng.random() < cfg.p(cfg.tight_crop_p):
+        pad_top, pad_bottom = -rng.uniform(0, 0.08) * ink_h, -rng.uniform(0, 0.06) * ink_h
+    else:
+        pad_top, pad_bottom = rng.exponential(0.12) * ink_h, rng.exponential(0.12) * ink_h
+    y0 = int(np.clip(y0 - pad_top, 0, canvas_h - 2))
+    y1 = int(np.clip(y1 + pad_bottom, y0 + 2, canvas_h))
+    x0 = int(np.clip(left - rng.exponential(0.15) * size, 0, left))
+    x1 = int(np.clip(right + rng.exponential(0.15) * size, right, canvas_w))
+
+    if rng.random() < cfg.p(cfg.rule_p):
+        kind = rng.random()
+        thick = max(1, int(size * rng.uniform(0.03, 0.09)))
+        if kind < 0.5:  # underline just below the baseline, or a rule under the descenders
+            y = baseline + int(descent * rng.uniform(0.2, 1.0))
+            draw.rectangle((x0, y, x1, y + thick - 1), fill=255)
+        elif kind < 0.8:  # table rule at the top or bottom edge of the crop
+            y = y0 + int(rng.uniform(0, 2)) if rng.random() < 0.5 else y1 - thick - int(rng.uniform(0, 2))
+            draw.rectangle((x0, y, x1, y + thick - 1), fill=255)
+        else:  # vertical cell border at a side
+            x = x0 + 1 if rng.random() < 0.5 else x1 - thick - 1
+            draw.rectangle((x, y0, x + thick - 1, y1), fill=255)
+
+    mask = np.asarray(image, dtype=np.float32)[y0:y1, x0:x1] * (1.0 / 255.0)
+    mask = _print_defects(mask, rng, cfg, size)
+    return _compose(mask, rng, cfg)
+
+
+def _print_defects(mask: np.ndarray, rng: Rng, cfg: RenderConfig, size: int) -> np.ndarray:
+    """Dot-matrix heads, thermal fading and broken strokes, bold / thin ink — on the ink mask."""
+    if rng.random() < cfg.p(cfg.dot_matrix_p) and size >= 22:  # smaller dots are illegible
+        mask = dot_matrix(mask, rng, size)
+    if rng.random() < cfg.p(cfg.weight_p):
+        k = 2 if size < 34 else 3
+        kernel = np.ones((k, k), np.uint8)
+        mask = cv2.dilate(mask, kernel) if rng.random() < 0.55 else cv2.erode(mask, np.ones((2, 2), np.uint8))
+    if rng.random() < cfg.p(cfg.thermal_p):
+        # Fading never drops below ``floor`` of full ink, so every glyph stays readable (labels stay true).
+        fade = smooth_noise(rng, mask.shape, cell=size * rng.uniform(0.5, 2.0))
+        floor = rng.uniform(0.35, 0.7)
+        mask = mask * (floor + (1.0 - floor) * fade)
+        if rng.random() < 0.5:  # broken thin strokes: pin-holes in the ink
+            holes = rng.random(mask.shape, dtype=np.float32) < rng.uniform(0.02, 0.1)
+            mask = np.where(holes, mask * 0.3, mask)
+    return mask
+
+
+def _compose(mask: np.ndarray, rng: Rng, cfg: RenderConfig) -> np.ndarray:
+    """Ink mask → grayscale image with paper colour, ink colour, texture and shading."""
+    h, w = mask.shape
+    r = rng.random()
+    if r < cfg.p(cfg.inverted_p):
+        paper, ink = rng.uniform(0, 90), rng.uniform(170, 255)
+    elif r < cfg.p(cfg.inverted_p) + cfg.p(cfg.low_contrast_p):
+        paper = rng.uniform(140, 250)
+        ink = paper - rng.uniform(45, 90)
+    else:
+        paper, ink = rng.uniform(170, 255), rng.uniform(0, 100)
+    if rng.random() < cfg.p(cfg.texture_p):
+        texture = smooth_noise(rng, (h, w), cell=rng.uniform(2, 12)) - 0.5
+        shade = np.linspace(0, 1, w, dtype=np.float32)[None, :] if rng.random() < 0.5 else \
+            np.linspace(0, 1, h, dtype=np.float32)[:, None]
+        paper = paper + texture * rng.uniform(5, 40) + (shade - 0.5) * rng.uniform(-50, 50)
+    image = paper + (ink - paper) * mask
+    return np.clip(image, 0, 255).astype(np.uint8)

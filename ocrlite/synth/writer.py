@@ -1,0 +1,88 @@
+"""``ocrlite synth``: write a synthetic set to disk (images/, labels.tsv, preview.png)."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ocrlite.charset import Charset
+from ocrlite.preprocess import resize_to_height
+from ocrlite.progress import Progress
+from ocrlite.synth.fonts import FONT_DIR, get_font
+from ocrlite.synth.generator import GeneratorConfig, LineGenerator
+
+_worker_state: dict[str, object] = {}
+
+
+def _init_worker(charset: str, config: GeneratorConfig, seed: int, height: int | None) -> None:
+    _worker_state.update(gen=LineGenerator(Charset(charset), config), seed=seed, height=height)
+
+
+def _make(index: int) -> tuple[int, bytes, tuple[int, int], str]:
+    gen: LineGenerator = _worker_state["gen"]  # type: ignore[assignment]
+    image, label = gen.generate(int(_worker_state["seed"]), index)  # type: ignore[arg-type]
+    height = _worker_state["height"]
+    if height:
+        image = resize_to_height(image, int(height))  # type: ignore[arg-type]
+    return index, image.tobytes(), image.shape, label
+
+
+def generate_lines(
+    n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None, workers: int
+) -> Iterator[tuple[int, np.ndarray, str]]:
+    """Yield ``(index, image, label)`` for indices ``0 … n-1`` in order, using ``workers`` processes."""
+    if workers <= 1:
+        _init_worker(charset.chars, config, seed, height)
+        results = map(_make, range(n))
+        for i, data, shape, label in results:
+            yield i, np.frombuffer(data, np.uint8).reshape(shape), label
+        return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(workers, _init_worker, (charset.chars, config, seed, height)) as pool:
+        for i, data, shape, label in pool.imap(_make, range(n), chunksize=64):
+            yield i, np.frombuffer(data, np.uint8).reshape(shape), label
+
+
+def contact_sheet(samples: list[tuple[np.ndarray, str]], width: int = 1000, row_height: int = 32) -> Image.Image:
+    """Lines (resized to ``row_height``) each above its label, on a grey sheet."""
+    font = get_font(str(FONT_DIR / "DejaVuSansMono.ttf"), 13)
+    row = row_height + 20
+    sheet = Image.new("L", (width, row * len(samples) + 4), 200)
+    draw = ImageDraw.Draw(sheet)
+    for k, (image, label) in enumerate(samples):
+        line = resize_to_height(image, row_height)[:, : width - 8]
+        sheet.paste(Image.fromarray(line), (4, k * row + 2))
+        draw.text((4, k * row + row_height + 3), label[:130], font=font, fill=0)
+    return sheet
+
+
+def write_synth_set(
+    out: Path, n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None = 32,
+    workers: int = 1, preview_lines: int = 24,
+) -> Path:
+    """Write ``out/images/NNNNNNN.png``, ``out/labels.tsv`` and ``out/preview.png``.
+
+    The caller checks that ``out`` may be written (see the CLI's ``--force``).
+    """
+    images = out / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    digits = max(7, len(str(n - 1)))
+    preview: list[tuple[np.ndarray, str]] = []
+    bar = Progress(n, desc="synth", unit="lines")
+    tmp_labels = out / ".labels.tsv.tmp"
+    with open(tmp_labels, "w", encoding="utf-8", newline="\n") as labels:
+        for i, image, label in generate_lines(n, seed, charset, config, height, workers):
+            name = f"images/{i:0{digits}d}.png"
+            Image.fromarray(image).save(out / name, compress_level=1)
+            labels.write(f"{name}\t{label}\n")
+            if len(preview) < preview_lines:
+                preview.append((image, label))
+            bar.update()
+    bar.close()
+    tmp_labels.replace(out / "labels.tsv")
+    contact_sheet(preview).save(out / "preview.png")
+    return out
