@@ -183,3 +183,166 @@ def _run_synth(args: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS.append(_add_synth)
+
+
+# --------------------------------------------------------------------------- train
+def _parse_kwargs(pairs: list[str]) -> dict[str, object]:
+    """``["width_mult=0.5", "middle_blocks=3"]`` → ``{"width_mult": 0.5, "middle_blocks": 3}``."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--backbone-kw expects KEY=VALUE, got {pair!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from ocrlite.backbones import list_backbones
+
+    p = sub.add_parser(
+        "train",
+        help="train a recognizer (synthetic lines on the fly, optional real sets)",
+        description="Train a CRNN. Writes RUN_DIR/best.pt (lowest validation CER), RUN_DIR/last.pt "
+        "(resumable) and RUN_DIR/metrics.jsonl. Also runs data-parallel under "
+        "`torchrun --nproc_per_node N -m ocrlite train ...`.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--backbone", default="mobilenet", choices=list_backbones())
+    p.add_argument("--backbone-kw", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="backbone knobs, e.g. width_mult=0.75")
+    p.add_argument("--hidden-size", type=int, default=96, help="BiLSTM hidden units per direction")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--steps", type=int, default=10_000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--height", type=int, default=32)
+    p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")
+    p.add_argument("--train-data", nargs="*", default=[], metavar="SET", help="real sets (folder with labels.tsv)")
+    p.add_argument("--synth-ratio", type=float, default=None,
+                   help="fraction of synthetic lines when --train-data is given (default 0.5)")
+    p.add_argument("--val", nargs="*", default=[], metavar="SET", help="extra validation sets (scored case-folded)")
+    p.add_argument("--val-every", type=int, default=500)
+    p.add_argument("--val-size", type=int, default=512, help="lines in each synthetic validation set")
+    p.add_argument("--save-every", type=int, default=100, help="steps between last.pt saves")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--init", default=None, metavar="CHECKPOINT", help="fine-tune from this checkpoint")
+    p.add_argument("--resume", action="store_true", help="continue RUN_DIR/last.pt")
+    p.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+                   help="stop at this step with a resumable last.pt (the LR schedule still targets --steps)")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty RUN_DIR")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    p.add_argument("--workers", type=int, default=1, help="data-generating processes")
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast for the forward pass")
+    p.add_argument("--max-width", type=int, default=1024, help="drop training lines wider than this (px)")
+    p.add_argument("--fonts", default=None, help="training font folder (default: data/fonts)")
+    p.add_argument("--strength", type=float, default=1.0, help="degradation strength")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from ocrlite.charset import CharsetError
+    from ocrlite.checkpoint import CheckpointError
+    from ocrlite.data import LabelFileError
+    from ocrlite.synth.fonts import FONT_DIR
+    from ocrlite.train import RunDirError, TrainConfig, train
+
+    try:
+        charset = _load_charset(args.charset)
+        cfg = TrainConfig(
+            backbone=args.backbone, out=args.out, steps=args.steps, batch_size=args.batch_size, height=args.height,
+            charset=charset.chars, backbone_kwargs=_parse_kwargs(args.backbone_kw), hidden_size=args.hidden_size,
+            train_data=args.train_data,
+            synth_ratio=args.synth_ratio if args.synth_ratio is not None else (0.5 if args.train_data else 1.0),
+            val=args.val, val_every=args.val_every, val_size=args.val_size, save_every=args.save_every,
+            lr=args.lr, warmup=args.warmup, seed=args.seed, threads=args.threads, workers=args.workers,
+            bf16=args.bf16, init=args.init, max_width=args.max_width, fonts=args.fonts or str(FONT_DIR),
+            strength=args.strength, device=args.device,
+        )
+        if not 0.0 <= cfg.synth_ratio <= 1.0:
+            raise ValueError(f"--synth-ratio must be in [0, 1], got {cfg.synth_ratio}")
+        best = train(cfg, resume=args.resume, force=args.force, stop_at=args.stop_at)
+    except (RunDirError, CharsetError, CheckpointError, LabelFileError, ValueError, FileNotFoundError) as err:
+        _err(str(err))
+        return 2
+    return 0
+
+
+SUBCOMMANDS.append(_add_train)
+
+
+# --------------------------------------------------------------------------- eval
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score a checkpoint on labelled sets (CER, WER, line accuracy, lines/s)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("sets", nargs="+", metavar="SET", help="folder with labels.tsv, or a .tsv file")
+    p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
+    p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
+    p.add_argument("--ignore-space", action="store_true", help="drop all whitespace before comparing")
+    p.add_argument("--errors", default=None, metavar="OUT.tsv", help="write the worst lines here")
+    p.add_argument("--worst", type=int, default=200, help="how many lines --errors keeps")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    p.set_defaults(func=_run_eval)
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ocrlite.checkpoint import CheckpointError
+    from ocrlite.data import LabelFileError, read_label_set
+    from ocrlite.evaluate import evaluate_lines
+    from ocrlite.predict import NoDefaultWeightsError, Recognizer
+
+    _set_threads(args.threads)
+    if args.errors and Path(args.errors).exists():
+        _err(f"{args.errors}: exists; refusing to overwrite it (choose another --errors path)")
+        return 2
+    try:
+        rec = Recognizer.load(args.weights)
+    except (NoDefaultWeightsError, CheckpointError) as err:
+        _err(str(err))
+        return 2
+    status = 0
+    results = []
+    for s in args.sets:
+        try:
+            lines, report = read_label_set(s)
+        except LabelFileError as err:
+            _err(str(err))
+            status = 1
+            continue
+        if report.total_skipped:
+            _err(report.summary())
+        res = evaluate_lines(rec, lines, s, args.batch_size, args.fold_case, args.ignore_space)
+        for path, reason in res.failed:
+            _err(f"{path}: {reason}")
+        if res.failed:
+            status = 1
+        results.append(res)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=1))
+    else:
+        print("set\tlines\tCER\tWER\tline_acc\tlines/s\tfailed")
+        for r in results:
+            sc = r.scores
+            print(f"{r.name}\t{sc.lines}\t{sc.cer:.2%}\t{sc.wer:.2%}\t{sc.accuracy:.2%}\t{r.lines_per_s:.1f}\t{len(r.failed)}")
+    if args.errors:
+        rows = sorted((row for r in results for row in r.rows), key=lambda x: -x[3])[: args.worst]
+        with open(args.errors, "x", encoding="utf-8") as f:
+            f.write("path\ttruth\tprediction\tdistance\n")
+            for path, truth, pred, d in rows:
+                f.write(f"{path}\t{truth}\t{pred}\t{d}\n")
+    return status
+
+
+SUBCOMMANDS.append(_add_eval)

@@ -32,7 +32,7 @@ class ModelConfig:
     num_classes: int
     backbone_kwargs: dict[str, Any] = field(default_factory=dict)
     in_channels: int = 1
-    hidden_size: int = 128
+    hidden_size: int = 96
     num_layers: int = 2
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Shared fixtures: a tiny charset with regex-special characters, clean rendered lines, tiny models."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from ocrlite.charset import Charset
+from ocrlite.synth.fonts import FONT_DIR, get_font
+
+torch.set_num_threads(1)
+
+#: Nasty on purpose: regex metacharacters, a backslash, a quote, a space.
+TINY_CHARSET = "abcdefghijklmnopqrstuvwxyz0123456789 .-]\\^[$*+?(){}|'"
+
+LINES = ["hello world", "the rest", "0123 4567", "[a+b]*c?", "$9.99", "cost (x)", "not|that", "a\\b^c"]
+
+
+def render_clean(text: str, size: int = 26, font: str = "DejaVuSans.ttf", pad: int = 4) -> Image.Image:
+    """A clean black-on-white line (no randomness) for tests."""
+    f = get_font(str(FONT_DIR / font), size)
+    left, top, right, bottom = f.getbbox(text)
+    image = Image.new("L", (right + 2 * pad, bottom - min(top, 0) + 2 * pad), 255)
+    ImageDraw.Draw(image).text((pad, pad - min(top, 0)), text, font=f, fill=0)
+    return image
+
+
+@pytest.fixture(scope="session")
+def tiny_charset() -> Charset:
+    return Charset(TINY_CHARSET)
+
+
+@pytest.fixture(scope="session")
+def line_images() -> list[tuple[Image.Image, str]]:
+    return [(render_clean(t), t) for t in LINES]
+
+
+@pytest.fixture()
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def trained_checkpoint(tmp_path_factory, tiny_charset, line_images):
+    """A tiny model that has memorised the fixture lines, so predictions are checkable."""
+    from ocrlite.model import build_model
+    from helpers import fit_lines, save_tiny_checkpoint, tiny_config
+
+    torch.manual_seed(0)
+    model = build_model(tiny_config("mobilenet", tiny_charset))
+    fit_lines(model, tiny_charset, line_images, steps=400)
+    path = tmp_path_factory.mktemp("ck") / "tiny.pt"
+    save_tiny_checkpoint(path, tiny_charset, model=model)
+    return path

@@ -1,0 +1,57 @@
+"""Test helpers: fit a tiny CRNN on a few lines, write checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from ocrlite.charset import Charset
+from ocrlite.checkpoint import atomic_save, checkpoint_dict
+from ocrlite.decode import greedy_decode
+from ocrlite.model import CRNN, ModelConfig, build_model
+from ocrlite.preprocess import PreprocessConfig, collate_images, prepare
+
+TINY_KWARGS = {
+    "squeezenet": {"width_mult": 0.25},
+    "mobilenet": {"width_mult": 0.25, "middle_blocks": 1},
+    "mobilenet_v2": {"width_mult": 0.35, "last_channels": 64},
+    "shufflenet": {"width_mult": 0.25, "repeats": [1, 2, 1]},
+    "xception": {"width_mult": 0.25, "middle_repeats": 1},
+}
+
+
+def tiny_config(backbone: str, charset: Charset, hidden: int = 48) -> ModelConfig:
+    return ModelConfig(backbone, charset.num_classes, dict(TINY_KWARGS[backbone]), hidden_size=hidden)
+
+
+def fit_lines(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]], steps: int, lr: float = 3e-3,
+              preprocess: PreprocessConfig | None = None) -> list[str]:
+    """Train ``model`` on the lines (one full batch per step); return its greedy predictions after."""
+    pre = preprocess or PreprocessConfig()
+    array, widths = collate_images([prepare(im, pre) for im, _ in lines])
+    x = torch.from_numpy(array)
+    targets, target_lengths = charset.encode_batch([t for _, t in lines])
+    targets_t, tl = torch.tensor(targets), torch.tensor(target_lengths)
+    il = torch.tensor([w // 4 for w in widths])
+    ctc = torch.nn.CTCLoss(zero_infinity=True)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(steps):
+        loss = ctc(model(x).log_softmax(-1).transpose(0, 1), targets_t, il, tl)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        return [p.text for p in greedy_decode(model(x), charset, [w // 4 for w in widths])]
+
+
+def save_tiny_checkpoint(path: Path, charset: Charset, backbone: str = "mobilenet", seed: int = 0,
+                         model: CRNN | None = None) -> tuple[CRNN, ModelConfig]:
+    torch.manual_seed(seed)
+    cfg = tiny_config(backbone, charset)
+    model = model or build_model(cfg)
+    atomic_save(checkpoint_dict(model, cfg, charset, PreprocessConfig()), path)
+    return model.eval(), cfg

@@ -1,0 +1,141 @@
+"""Training and evaluation: loss falls, exact resume, SIGKILL, fine-tuning, eval, DDP, safe run folders."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from ocrlite.charset import Charset
+from ocrlite.checkpoint import load_checkpoint, read_checkpoint
+from ocrlite.cli import main
+from ocrlite.train import TrainConfig, Trainer, train
+
+from helpers import save_tiny_checkpoint
+
+TINY = ["--backbone", "mobilenet", "--backbone-kw", "width_mult=0.25", "middle_blocks=1", "--hidden-size", "32",
+        "--batch-size", "4", "--val-size", "8", "--workers", "0", "--threads", "1"]
+
+
+def tiny_cfg(out: Path, **kw) -> TrainConfig:
+    base = dict(backbone="mobilenet", out=str(out), steps=12, batch_size=4, hidden_size=32, val_size=8,
+                val_every=6, save_every=3, workers=0, threads=1, warmup=3,
+                backbone_kwargs={"width_mult": 0.25, "middle_blocks": 1})
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_loss_falls_on_a_short_cpu_run(tmp_path):
+    trainer = Trainer(tiny_cfg(tmp_path / "run", steps=60, batch_size=8, lr=3e-3, warmup=5))
+    losses = []
+    for batch in trainer.loader():
+        losses.append(trainer.train_step(batch))
+        trainer.step += 1
+        if trainer.step == 60:
+            break
+    assert sum(losses[-10:]) / 10 < 0.7 * sum(losses[:5]) / 5, losses
+
+
+def test_resume_continues_exactly(tmp_path):
+    train(tiny_cfg(tmp_path / "a"))
+    train(tiny_cfg(tmp_path / "b"), stop_at=7)
+    assert read_checkpoint(tmp_path / "b" / "last.pt")["resume"]["step"] == 7
+    train(tiny_cfg(tmp_path / "b"), resume=True)
+    a = read_checkpoint(tmp_path / "a" / "last.pt")
+    b = read_checkpoint(tmp_path / "b" / "last.pt")
+    assert a["resume"]["step"] == b["resume"]["step"] == 12
+    assert a["resume"]["samples_seen"] == b["resume"]["samples_seen"]
+    for k, v in a["state_dict"].items():
+        assert torch.allclose(v.float(), b["state_dict"][k].float(), atol=1e-6), k
+    lines = (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == [6, 12]
+
+
+def test_sigkilled_run_resumes(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "ocrlite", "train", *TINY, "--out", str(out), "--steps", "40", "--save-every", "2",
+           "--val-every", "20"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out / "last.pt").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = read_checkpoint(out / "last.pt")["resume"]["step"]
+    assert 2 <= killed_at < 40
+    assert subprocess.run([*cmd, "--resume"], capture_output=True).returncode == 0
+    assert read_checkpoint(out / "last.pt")["resume"]["step"] == 40
+    load_checkpoint(out / "best.pt")
+
+
+def test_init_with_extended_charset_keeps_shared_rows(tmp_path):
+    old = Charset("abc")
+    save_tiny_checkpoint(tmp_path / "old.pt", old)
+    before = load_checkpoint(tmp_path / "old.pt").model.head.fc.weight.detach()
+    trainer = Trainer(tiny_cfg(tmp_path / "run", charset="xcab", init=str(tmp_path / "old.pt"), hidden_size=48,
+                               backbone_kwargs={}))
+    after = trainer.model.head.fc.weight.detach()
+    assert after.shape[0] == 5
+    assert torch.equal(after[0], before[0])          # blank
+    assert torch.equal(after[2], before[3])          # 'c'
+    assert torch.equal(after[3], before[1])          # 'a'
+    assert torch.equal(after[4], before[2])          # 'b'
+    assert not torch.equal(after[1], before[1])      # 'x' is new
+
+
+def _levenshtein(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def test_eval_matches_hand_computed_cer(trained_checkpoint, line_images, tmp_path, capsys):
+    truths = ["hello wxrld", "THE REST", "0123 4567"]
+    for i, (image, _) in enumerate(line_images[:3]):
+        image.save(tmp_path / f"{i}.png")
+    (tmp_path / "labels.tsv").write_text("".join(f"{i}.png\t{t}\n" for i, t in enumerate(truths)))
+    preds = [t for _, t in line_images[:3]]
+    for fold in (False, True):
+        norm = (lambda s: s.casefold()) if fold else (lambda s: s)
+        expected = sum(_levenshtein(norm(p), norm(t)) for p, t in zip(preds, truths)) / sum(len(t) for t in truths)
+        args = ["eval", str(tmp_path), "--weights", str(trained_checkpoint), "--json"] + (["--fold-case"] if fold else [])
+        assert main(args) == 0
+        result = json.loads(capsys.readouterr().out)[0]
+        assert result["cer"] == pytest.approx(expected)
+        assert result["lines"] == 3
+    errors = tmp_path / "errors.tsv"
+    assert main(["eval", str(tmp_path), "--weights", str(trained_checkpoint), "--errors", str(errors)]) == 0
+    rows = errors.read_text().splitlines()
+    assert rows[1].split("\t")[1] == "THE REST"   # the worst line first
+    assert main(["eval", str(tmp_path), "--weights", str(trained_checkpoint), "--errors", str(errors)]) == 2
+
+
+def test_existing_run_folder_is_not_overwritten(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["train", *TINY, "--out", str(tmp_path), "--steps", "2"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert main(["train", *TINY, "--out", str(tmp_path / "new"), "--resume"]) == 2
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun not on PATH")
+def test_ddp_two_processes(tmp_path):
+    out = tmp_path / "ddp"
+    cmd = ["torchrun", "--nproc_per_node", "2", "--master_port", str(29500 + os.getpid() % 1000), "-m", "ocrlite",
+           "train", *TINY, "--out", str(out), "--steps", "4", "--val-every", "4"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    ck = read_checkpoint(out / "last.pt")
+    assert ck["resume"]["step"] == 4 and ck["resume"]["world_size"] == 2
+    assert 24 <= ck["resume"]["samples_seen"] <= 4 * 4 * 2  # 4 steps × 2 ranks × ≤ 4 lines (unusable lines dropped)
+    assert (out / "best.pt").is_file()
