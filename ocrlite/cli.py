@@ -41,6 +41,11 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["tsv", "json"], default="tsv")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
+    p.add_argument("--beam-width", type=int, default=8)
+    p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
+    p.add_argument("--allow", default=None, metavar="CHARS", help="only emit these characters, e.g. 0123456789")
+    p.add_argument("--block", default=None, metavar="CHARS", help="never emit these characters")
     p.set_defaults(func=_run_predict)
 
 
@@ -55,7 +60,13 @@ def _run_predict(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     try:
         rec = Recognizer.load(args.weights)
-    except (NoDefaultWeightsError, CheckpointError) as err:
+        lexicon = None
+        if args.lexicon:
+            from ocrlite.decode import load_lexicon
+
+            lexicon = load_lexicon(args.lexicon)
+        rec.set_decoder(args.decoder, args.beam_width, lexicon, args.allow, args.block)
+    except (NoDefaultWeightsError, CheckpointError, ValueError, OSError) as err:
         _err(str(err))
         return 2
     items = expand_inputs(args.paths)
@@ -108,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the subcommand, return its exit status."""
     args = build_parser().parse_args(argv)
+    # File names that are not valid UTF-8 come back from the OS as surrogates: write their
+    # original bytes rather than crash (stdout) and escape them in messages (stderr).
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -346,3 +362,61 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS.append(_add_eval)
+
+
+# --------------------------------------------------------------------------- bench
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="compare models side by side: size, MACs, latency, lines/s, CER; writes bench.md/.csv/.png",
+        description="Measure every shipped model (or --weights, or untrained --backbones) in one run. "
+        "Speed: threads fixed per measurement, warm-up first, medians reported.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--weights", nargs="*", default=None, help="checkpoints (default: every weights/*.pt)")
+    p.add_argument("--backbones", nargs="*", default=None,
+                   help="measure untrained default-size models of these backbones instead (no accuracy)")
+    p.add_argument("--sets", nargs="*", default=[], metavar="SET", help="labelled sets to score (case folded)")
+    p.add_argument("--threads", type=int, default=1, help="threads for the per-set measurements")
+    p.add_argument("--limit", type=int, default=None, help="use at most this many lines per set")
+    p.add_argument("--out", default="bench", help="folder for bench.md, bench.csv, bench.png")
+    p.set_defaults(func=_run_bench)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ocrlite.bench import bench_architectures, bench_checkpoints, bench_tesseract, write_reports
+    from ocrlite.checkpoint import CheckpointError
+    from ocrlite.data import LabelFileError, read_label_set
+    from ocrlite.predict import WEIGHTS_DIR
+
+    command = "ocrlite " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "ocrlite bench"
+    try:
+        if args.backbones is not None:
+            rows = bench_architectures(args.backbones)
+        else:
+            weights = [Path(w) for w in args.weights] if args.weights else sorted(WEIGHTS_DIR.glob("*.pt"))
+            if not weights:
+                _err(f"no checkpoints in {WEIGHTS_DIR}; pass --weights FILE ... or --backbones")
+                return 2
+            rows = bench_checkpoints(weights, args.sets, args.threads, args.limit)
+            if args.sets:
+                sets = {}
+                for s in args.sets:
+                    lines, _ = read_label_set(s)
+                    lines = lines[: args.limit] if args.limit else lines
+                    sets[Path(s).name] = ([str(x.path) for x in lines], [x.text for x in lines])
+                tess = bench_tesseract(sets)
+                if tess is not None:
+                    rows.append(tess)
+    except (CheckpointError, LabelFileError, ValueError) as err:
+        _err(str(err))
+        return 2
+    out = Path(args.out)
+    write_reports(rows, out, command)
+    print((out / "bench.md").read_text(encoding="utf-8"))
+    return 0
+
+
+SUBCOMMANDS.append(_add_bench)

@@ -13,7 +13,7 @@ from PIL import Image
 from torch import nn
 
 from ocrlite.checkpoint import load_checkpoint
-from ocrlite.decode import Prediction, greedy_decode
+from ocrlite.decode import Prediction, class_mask, decode
 from ocrlite.images import ImageLoadError, load_gray
 from ocrlite.preprocess import ImageTooWideError, collate_images, prepare
 
@@ -82,6 +82,22 @@ class Recognizer:
         self.charset = charset
         self.preprocess = preprocess
         self.device = torch.device(device)
+        self.decoder: dict = {"method": "greedy"}
+
+    def set_decoder(self, method: str = "greedy", beam_width: int = 8, lexicon: frozenset[str] | None = None,
+                    allow: str | None = None, block: str | None = None) -> Recognizer:
+        """Choose greedy or beam decoding, a lexicon (beam only) and allowed / blocked characters.
+
+        Raises:
+            ValueError: unknown method, or characters the model cannot emit.
+        """
+        if method not in ("greedy", "beam"):
+            raise ValueError(f"unknown decoder {method!r}; choose one of: greedy, beam")
+        if beam_width < 1:
+            raise ValueError(f"beam width must be ≥ 1, got {beam_width}")
+        class_mask(self.charset, allow, block)  # validates the characters
+        self.decoder = {"method": method, "beam_width": beam_width, "lexicon": lexicon, "allow": allow, "block": block}
+        return self
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str | torch.device = "cpu", fuse: bool = True) -> Recognizer:
@@ -108,7 +124,7 @@ class Recognizer:
         array, widths = collate_images(batch)
         logits = self.model(torch.from_numpy(array).to(self.device))  # (B, T, K)
         lengths = [self.model.output_length(w) for w in widths]
-        return greedy_decode(logits, self.charset, lengths)
+        return decode(logits, self.charset, lengths, **self.decoder)
 
     def predict(self, images: Sequence[ImageInput], batch_size: int = 32) -> list[Prediction]:
         """Recognise line images; returns one :class:`Prediction` per input, in input order.

@@ -280,7 +280,8 @@ class Trainer:
         """best.pt keeps the lowest mean CER over the two synthetic validation sets."""
         return float(np.mean([val[k]["cer"] for k in ("synth_val", "synth_unseen_fonts")]))
 
-    def save(self, name: str, metrics: dict[str, Any], with_resume: bool) -> None:
+    def save(self, name: str, metrics: dict[str, Any], with_resume: bool) -> bool:
+        """Write ``RUN_DIR/name`` atomically; on failure (disk full…) report it, keep the old file, go on."""
         ck = checkpoint_dict(self.model, self.model_config, self.charset, self.preprocess, metrics, asdict(self.cfg))
         if with_resume:
             ck["resume"] = {
@@ -288,7 +289,12 @@ class Trainer:
                 "elapsed": self.elapsed(), "optimizer": self.optimizer.state_dict(),
                 "torch_rng": torch.get_rng_state(), "world_size": self.world, "workers": self.cfg.workers,
             }
-        atomic_save(ck, self.out / name)
+        try:
+            atomic_save(ck, self.out / name)
+        except OSError as err:
+            _log(f"\n{self.out / name}: could not save ({err.strerror or err}); the previous file is kept")
+            return False
+        return True
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._start

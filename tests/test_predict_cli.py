@@ -56,3 +56,15 @@ def test_predict_bad_weights_exits_2(tmp_path, image_dir, capsys):
     (tmp_path / "bad.pt").write_bytes(b"nope")
     assert main(["predict", str(image_dir), "--weights", str(tmp_path / "bad.pt")]) == 2
     assert "bad.pt" in capsys.readouterr().err
+
+
+def test_predict_beam_and_allow(trained_checkpoint, image_dir, capsys, tmp_path):
+    lexicon = tmp_path / "words.txt"
+    lexicon.write_text("hello\nworld\n")
+    assert main(["predict", str(image_dir / "00.png"), "--weights", str(trained_checkpoint), "--decoder", "beam",
+                 "--beam-width", "4", "--lexicon", str(lexicon)]) == 0
+    assert capsys.readouterr().out.split("\t")[1] == "hello world"
+    assert main(["predict", str(image_dir / "02.png"), "--weights", str(trained_checkpoint), "--allow", "0123"]) == 0
+    assert set(capsys.readouterr().out.split("\t")[1]) <= set("0123")
+    assert main(["predict", str(image_dir), "--weights", str(trained_checkpoint), "--allow", "é"]) == 2
+    assert "does not know" in capsys.readouterr().err
