@@ -63,11 +63,12 @@ def hostile_dir(tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6
     (d / "rotated.jpg").write_bytes(_jpeg_bytes(line.rotate(90, expand=True), exif=exif.tobytes()))
+    line.rotate(90, expand=True).save(d / "rotated.png", exif=exif.tobytes())  # lossless, for reading checks
     line.crop((0, 0, 20, line.height)).resize((20, 300)).save(d / "tall_crop.png")
     line.save(d / "with space.png")
     line.save(os.path.join(os.fsencode(d), b"caf\xe9-latin1.png"))  # not valid UTF-8
     for name in ("plain.png", "one_pixel.png", "thin_tall.png", "sixteen_bit.png", "palette.png", "transparent.png",
-                 "cmyk.jpg", "animated.gif", "rotated.jpg", "tall_crop.png", "with space.png"):
+                 "cmyk.jpg", "animated.gif", "rotated.jpg", "rotated.png", "tall_crop.png", "with space.png"):
         good[name] = True
     png = (d / "plain.png").read_bytes()
     (d / "zero.png").write_bytes(b"")
@@ -111,7 +112,7 @@ def test_predict_exit_zero_when_all_good(trained_checkpoint, hostile_dir, capsys
 def test_transparent_and_rotated_lines_are_read(trained_checkpoint, hostile_dir):
     folder, _, _ = hostile_dir
     rec = Recognizer.load(trained_checkpoint)
-    texts = [p.text for p in rec.predict([folder / "plain.png", folder / "transparent.png", folder / "rotated.jpg",
+    texts = [p.text for p in rec.predict([folder / "plain.png", folder / "transparent.png", folder / "rotated.png",
                                           folder / "sixteen_bit.png", folder / "palette.png"])]
     assert texts == ["hello world"] * 5
 
