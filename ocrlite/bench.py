@@ -78,9 +78,9 @@ def measure_on_set(rec: Recognizer, images: list[np.ndarray], truths: list[str],
     start = time.perf_counter()
     preds = [rec.predict_prepared([im])[0].text for im in images]
     b1 = len(images) / (time.perf_counter() - start)
-    rec._predict_sorted(images[:64], 32)  # warm-up
+    rec.predict_sorted(images[:64], 32)  # warm-up
     start = time.perf_counter()
-    rec._predict_sorted(images, 32)
+    rec.predict_sorted(images, 32)
     b32 = len(images) / (time.perf_counter() - start)
     s = score(preds, truths, fold_case=True)
     return {"cer": s.cer, "accuracy": s.accuracy, "lines_s_b1": b1, "lines_s_b32": b32}

@@ -11,7 +11,7 @@ import numpy as np
 from ocrlite.data import LabeledLine
 from ocrlite.images import ImageLoadError
 from ocrlite.metrics import Scores, edit_distance, normalize, score
-from ocrlite.predict import Recognizer
+from ocrlite.engine import BaseRecognizer as Recognizer
 from ocrlite.preprocess import ImageTooWideError
 
 
@@ -35,7 +35,7 @@ def evaluate_prepared(
 ) -> tuple[Scores, list[str], float]:
     """Score already-prepared images. Returns scores, predictions, and recognition time in seconds."""
     start = time.perf_counter()
-    preds = [p.text for p in recognizer._predict_sorted(images, batch_size)]
+    preds = [p.text for p in recognizer.predict_sorted(images, batch_size)]
     elapsed = time.perf_counter() - start
     return score(preds, truths, fold_case, ignore_space), preds, elapsed
 

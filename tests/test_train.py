@@ -139,3 +139,8 @@ def test_ddp_two_processes(tmp_path):
     assert ck["resume"]["step"] == 4 and ck["resume"]["world_size"] == 2
     assert 24 <= ck["resume"]["samples_seen"] <= 4 * 4 * 2  # 4 steps × 2 ranks × ≤ 4 lines (unusable lines dropped)
     assert (out / "best.pt").is_file()
+
+
+def test_unknown_backbone_lists_choices(tmp_path, capsys):
+    assert main(["train", "--backbone", "resnet", "--out", str(tmp_path / "r")]) == 2
+    assert "shufflenet" in capsys.readouterr().err

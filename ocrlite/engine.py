@@ -1,0 +1,115 @@
+"""Engine-agnostic recognition: preparation, width batching, decoding, bad-file handling.
+
+Torch-free on purpose: the ONNX engine (:mod:`ocrlite.onnx_engine`) runs without torch.
+Subclasses only say how to turn a padded batch into logits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ocrlite.charset import Charset
+from ocrlite.decode import Prediction, class_mask, decode
+from ocrlite.images import ImageLoadError, load_gray
+from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare
+
+ImageInput = str | Path | Image.Image | np.ndarray
+
+
+@dataclass
+class PathResult:
+    """Outcome for one input path: a prediction, or the reason it failed."""
+
+    path: str
+    prediction: Prediction | None = None
+    error: str | None = None
+
+
+class BaseRecognizer:
+    """Shared logic of the torch and ONNX recognizers.
+
+    Args:
+        charset: the model's charset.
+        preprocess: the model's preprocessing settings.
+    """
+
+    width_stride = 4
+
+    def __init__(self, charset: Charset, preprocess: PreprocessConfig) -> None:
+        self.charset = charset
+        self.preprocess = preprocess
+        self.decoder: dict = {"method": "greedy"}
+
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        """``(B, 1, H, W)`` float32 → ``(B, W / 4, K)`` logits."""
+        raise NotImplementedError
+
+    def set_decoder(self, method: str = "greedy", beam_width: int = 8, lexicon: frozenset[str] | None = None,
+                    allow: str | None = None, block: str | None = None) -> BaseRecognizer:
+        """Choose greedy or beam decoding, a lexicon (beam only) and allowed / blocked characters.
+
+        Raises:
+            ValueError: unknown method, or characters the model cannot emit.
+        """
+        if method not in ("greedy", "beam"):
+            raise ValueError(f"unknown decoder {method!r}; choose one of: greedy, beam")
+        if beam_width < 1:
+            raise ValueError(f"beam width must be ≥ 1, got {beam_width}")
+        class_mask(self.charset, allow, block)  # validates the characters
+        self.decoder = {"method": method, "beam_width": beam_width, "lexicon": lexicon, "allow": allow, "block": block}
+        return self
+
+    def prepare(self, image: ImageInput) -> np.ndarray:
+        """One image (path, PIL image or ``(h, w)`` uint8 array) → normalised ``(H, W)`` float32."""
+        if isinstance(image, (str, Path)):
+            image = load_gray(image)
+        return prepare(image, self.preprocess)
+
+    def predict_prepared(self, batch: list[np.ndarray]) -> list[Prediction]:
+        """Recognise already-prepared images as one padded batch."""
+        array, widths = collate_images(batch)
+        logits = self.logits(array)
+        return decode(logits, self.charset, [w // self.width_stride for w in widths], **self.decoder)
+
+    def predict(self, images: Sequence[ImageInput], batch_size: int = 32) -> list[Prediction]:
+        """Recognise line images; one :class:`Prediction` per input, in input order.
+
+        Raises:
+            ImageLoadError / ImageTooWideError: for the first unusable input (use
+            :meth:`predict_paths` to keep going past bad files).
+        """
+        return self.predict_sorted([self.prepare(im) for im in images], batch_size)
+
+    def predict_sorted(self, prepared: list[np.ndarray], batch_size: int) -> list[Prediction]:
+        """Batch prepared images by similar width (sorted), return predictions in input order."""
+        order = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[1])
+        out: list[Prediction | None] = [None] * len(prepared)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            for i, pred in zip(idx, self.predict_prepared([prepared[i] for i in idx])):
+                out[i] = pred
+        return out  # type: ignore[return-value]
+
+    def predict_paths(self, paths: Sequence[str], batch_size: int = 32, chunk: int = 2048) -> Iterator[PathResult]:
+        """Recognise image files, yielding results in input order; bad files yield an error, not an exception.
+
+        Inputs are handled ``chunk`` at a time so memory stays bounded for any number of files.
+        """
+        for start in range(0, len(paths), chunk):
+            results = [PathResult(p) for p in paths[start : start + chunk]]
+            good: list[int] = []
+            prepared: list[np.ndarray] = []
+            for i, r in enumerate(results):
+                try:
+                    prepared.append(self.prepare(r.path))
+                    good.append(i)
+                except (ImageLoadError, ImageTooWideError, ValueError) as err:
+                    r.error = str(err)
+            for i, pred in zip(good, self.predict_sorted(prepared, batch_size)):
+                results[i].prediction = pred
+            yield from results

@@ -1,0 +1,93 @@
+"""Export a checkpoint to ONNX (dynamic batch and width), optionally quantised to int8.
+
+The charset, preprocessing and model settings are written into the ONNX metadata so the file
+stands alone. Int8: ``dynamic`` quantises weights (LSTM, linear, convs via onnxruntime's dynamic
+quantiser); ``static`` also quantises activations, calibrated on synthetic lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ocrlite import __version__
+from ocrlite.checkpoint import load_checkpoint
+from ocrlite.onnx_engine import METADATA_KEY
+from ocrlite.predict import fuse_conv_bn
+
+INT8_MODES = ("dynamic", "static")
+
+
+def _add_metadata(path: Path, info: dict) -> None:
+    import onnx
+
+    model = onnx.load(str(path))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, json.dumps(info)
+    onnx.save(model, str(path))
+
+
+def calibration_batches(charset_chars: str, preprocess, n: int = 64, seed: int = 7) -> list[np.ndarray]:
+    """Synthetic lines (batch 1, varied widths) for static quantisation."""
+    from ocrlite.charset import Charset
+    from ocrlite.preprocess import prepare
+    from ocrlite.synth.generator import LineGenerator
+
+    gen = LineGenerator(Charset(charset_chars))
+    return [prepare(gen.generate(seed, i)[0], preprocess)[None, None] for i in range(n)]
+
+
+def export_onnx(weights: str | Path, out: str | Path, opset: int = 17, int8: str | None = None) -> Path:
+    """Write ``out`` (ONNX) from checkpoint ``weights``; returns ``out``.
+
+    Raises:
+        ValueError: unknown ``int8`` mode.
+        CheckpointError: bad checkpoint.
+    """
+    if int8 is not None and int8 not in INT8_MODES:
+        raise ValueError(f"unknown int8 mode {int8!r}; choose one of: {', '.join(INT8_MODES)}")
+    loaded = load_checkpoint(weights)
+    model = fuse_conv_bn(loaded.model).eval()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    info = {"format_version": 1, "ocrlite_version": __version__, "charset": loaded.charset.chars,
+            "preprocess": loaded.preprocess.to_dict(), "model": loaded.config.to_dict(), "int8": int8}
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        example = torch.zeros(1, loaded.config.in_channels, loaded.preprocess.height, 64)
+        torch.onnx.export(
+            model, (example,), str(fp32), input_names=["images"], output_names=["logits"], opset_version=opset,
+            dynamic_axes={"images": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "time"}}, dynamo=False,
+        )
+        final = fp32
+        if int8 is not None:
+            final = Path(tmp) / "int8.onnx"
+            _quantize(fp32, final, int8, loaded)
+        _add_metadata(final, info)
+        os.replace(final, out)
+    return out
+
+
+def _quantize(src: Path, dst: Path, mode: str, loaded) -> None:
+    from onnxruntime.quantization import CalibrationDataReader, QuantType, quantize_dynamic, quantize_static
+
+    if mode == "dynamic":
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+        return
+    batches = calibration_batches(loaded.charset.chars, loaded.preprocess)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.items = iter(batches)
+
+        def get_next(self):
+            item = next(self.items, None)
+            return None if item is None else {"images": item}
+
+    quantize_static(str(src), str(dst), Reader(), activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                    per_channel=True, op_types_to_quantize=["Conv", "MatMul", "Gemm"])

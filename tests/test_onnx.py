@@ -1,0 +1,94 @@
+"""ONNX export: logits agree with torch, int8 stays close, and the onnx engine needs no torch."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("onnxruntime")
+
+from ocrlite.backbones import list_backbones  # noqa: E402
+from ocrlite.charset import Charset  # noqa: E402
+from ocrlite.cli import main  # noqa: E402
+from ocrlite.export import export_onnx  # noqa: E402
+from ocrlite.metrics import score  # noqa: E402
+from ocrlite.onnx_engine import OnnxModelError, OnnxRecognizer  # noqa: E402
+from ocrlite.predict import Recognizer  # noqa: E402
+from ocrlite.synth.text import TextSampler  # noqa: E402
+
+from conftest import LINES, render_clean  # noqa: E402
+from helpers import save_tiny_checkpoint  # noqa: E402
+
+
+def _varied_lines(charset: Charset, n: int = 50):
+    sampler = TextSampler(charset, max_length=40)
+    rng = np.random.default_rng(3)
+    texts = [sampler.sample(rng) for _ in range(n)]
+    return [render_clean(t, size=int(rng.integers(16, 40))) for t in texts]
+
+
+@pytest.mark.parametrize("backbone", list_backbones())
+def test_onnx_matches_torch(tmp_path, tiny_charset, backbone):
+    save_tiny_checkpoint(tmp_path / "m.pt", tiny_charset, backbone)
+    export_onnx(tmp_path / "m.pt", tmp_path / "m.onnx")
+    torch_rec, onnx_rec = Recognizer.load(tmp_path / "m.pt"), OnnxRecognizer.load(tmp_path / "m.onnx")
+    images = [torch_rec.prepare(im) for im in _varied_lines(tiny_charset)]
+    assert len({im.shape[1] for im in images}) > 10
+    for start in range(0, len(images), 16):
+        from ocrlite.preprocess import collate_images
+
+        batch, _ = collate_images(images[start : start + 16])
+        assert np.abs(torch_rec.logits(batch) - onnx_rec.logits(batch)).max() <= 1e-3
+    assert [p.text for p in torch_rec.predict_sorted(images, 16)] == [p.text for p in onnx_rec.predict_sorted(images, 16)]
+    assert onnx_rec.charset == tiny_charset and onnx_rec.preprocess == torch_rec.preprocess
+
+
+def test_int8_stays_within_margin(tmp_path, trained_checkpoint, line_images):
+    """Stated margin: dynamic int8 CER ≤ fp32 CER + 5 points on the lines the tiny model memorised."""
+    export_onnx(trained_checkpoint, tmp_path / "fp32.onnx")
+    export_onnx(trained_checkpoint, tmp_path / "int8.onnx", int8="dynamic")
+    assert (tmp_path / "int8.onnx").stat().st_size < (tmp_path / "fp32.onnx").stat().st_size
+    truths = [t for _, t in line_images]
+    cers = {}
+    for name in ("fp32", "int8"):
+        rec = OnnxRecognizer.load(tmp_path / f"{name}.onnx")
+        cers[name] = score([p.text for p in rec.predict([im for im, _ in line_images])], truths).cer
+    assert cers["int8"] <= cers["fp32"] + 0.05, cers
+
+
+def test_static_int8_exports_and_runs(tmp_path, trained_checkpoint, line_images):
+    """Static int8 is offered, not recommended: it must load and run; its accuracy is not promised."""
+    export_onnx(trained_checkpoint, tmp_path / "static.onnx", int8="static")
+    preds = OnnxRecognizer.load(tmp_path / "static.onnx").predict([im for im, _ in line_images[:2]])
+    assert len(preds) == 2 and all(0.0 <= p.confidence <= 1.0 for p in preds)
+
+
+def test_onnx_predict_runs_without_torch(tmp_path, trained_checkpoint, line_images):
+    export_onnx(trained_checkpoint, tmp_path / "m.onnx")
+    line_images[0][0].save(tmp_path / "a.png")
+    blocker = tmp_path / "block"
+    (blocker / "torch").mkdir(parents=True)
+    (blocker / "torch" / "__init__.py").write_text("raise ImportError('torch is blocked in this test')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")])}
+    check = subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True)
+    assert check.returncode != 0  # the blocker works
+    res = subprocess.run([sys.executable, "-m", "ocrlite", "predict", "--engine", "onnx", "--weights",
+                          str(tmp_path / "m.onnx"), str(tmp_path / "a.png"), str(tmp_path / "missing.png")],
+                         env=env, capture_output=True, text=True)
+    assert res.returncode == 1, res.stderr
+    assert res.stdout.split("\t")[1] == LINES[0]
+    assert "missing.png: no such file" in res.stderr
+
+
+def test_export_cli_refuses_overwrite_and_bad_models(tmp_path, trained_checkpoint, capsys):
+    out = tmp_path / "m.onnx"
+    assert main(["export", "--weights", str(trained_checkpoint), "--out", str(out)]) == 0
+    assert main(["export", "--weights", str(trained_checkpoint), "--out", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+    (tmp_path / "junk.onnx").write_bytes(b"junk")
+    with pytest.raises(OnnxModelError, match="junk.onnx"):
+        OnnxRecognizer.load(tmp_path / "junk.onnx")
+    assert main(["predict", "--engine", "onnx", str(out)]) == 2
