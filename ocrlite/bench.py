@@ -71,9 +71,13 @@ def measure_model_speed(rec: Recognizer, row: BenchRow, width: int = 256) -> Non
         row.lines_s_b32_t2 = 32 / median_time(lambda: rec.model(many), runs=10, warmup=2)
 
 
-def measure_on_set(rec: Recognizer, images: list[np.ndarray], truths: list[str], threads: int) -> dict[str, float]:
-    """CER and accuracy (case folded) plus end-to-end lines/s (model + decoding) at batch 1 and 32."""
-    torch.set_num_threads(threads)
+def measure_on_set(rec, images: list[np.ndarray], truths: list[str], threads: int | None = None) -> dict[str, float]:
+    """CER and accuracy (case folded) plus end-to-end lines/s (model + decoding) at batch 1 and 32.
+
+    ``threads`` sets torch's thread count; pass ``None`` for engines configured at load (ONNX).
+    """
+    if threads is not None:
+        torch.set_num_threads(threads)
     rec.predict_prepared(images[:4])  # warm-up
     start = time.perf_counter()
     preds = [rec.predict_prepared([im])[0].text for im in images]

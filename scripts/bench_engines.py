@@ -1,0 +1,55 @@
+"""Torch eager vs ONNX fp32 vs ONNX int8, side by side in one run, for every shipped model.
+
+    python scripts/bench_engines.py --sets ../shared/data/sroie_dev SYNTH_SET [--weights weights/*.pt] [--limit N]
+
+For each checkpoint: export ONNX fp32 and int8 (dynamic) to a temporary folder, then measure
+each engine on each set at 1 and 2 threads: CER and line accuracy (case folded), lines/s at
+batch 1 and batch 32 (end to end: model + greedy decoding, prepared images), and file size.
+Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import torch
+
+from ocrlite.bench import load_sets, measure_on_set
+from ocrlite.export import export_onnx
+from ocrlite.onnx_engine import OnnxRecognizer
+from ocrlite.predict import WEIGHTS_DIR, Recognizer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", nargs="*", default=None)
+    parser.add_argument("--sets", nargs="+", required=True)
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    weights = [Path(w) for w in args.weights] if args.weights else sorted(WEIGHTS_DIR.glob("*.pt"))
+    print("| model | engine | file (MB) | threads | set | CER | line acc | lines/s b1 | lines/s b32 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for path in weights:
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+            export_onnx(path, fp32)
+            export_onnx(path, int8, int8="dynamic")
+            torch_rec = Recognizer.load(path)
+            sets = load_sets(args.sets, torch_rec.preprocess, args.limit)
+            engines = [("torch eager", path, lambda t: (torch.set_num_threads(t), torch_rec)[1]),
+                       ("onnx fp32", fp32, lambda t: OnnxRecognizer.load(fp32, threads=t)),
+                       ("onnx int8", int8, lambda t: OnnxRecognizer.load(int8, threads=t))]
+            for name, file, make in engines:
+                for threads in (1, 2):
+                    rec = make(threads)
+                    for set_name, (images, truths) in sets.items():
+                        m = measure_on_set(rec, images, truths)
+                        print(f"| {path.stem} | {name} | {file.stat().st_size / 1e6:.1f} | {threads} | {set_name} | "
+                              f"{m['cer']:.2%} | {m['accuracy']:.1%} | {m['lines_s_b1']:.0f} | {m['lines_s_b32']:.0f} |",
+                              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
+
+    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--force]
+
+Keeps the model, charset, preprocessing, validation metrics and training settings; drops
+anything else. Refuses to overwrite an existing file unless --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source")
+    parser.add_argument("dest")
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args()
+    dest = Path(args.dest)
+    if dest.exists() and not args.force:
+        print(f"{dest}: exists; pass --force to replace it", file=sys.stderr)
+        return 2
+    loaded = load_checkpoint(args.source)
+    raw = read_checkpoint(args.source)
+    ck = checkpoint_dict(loaded.model, loaded.config, loaded.charset, loaded.preprocess,
+                         metrics=raw.get("metrics"), train=raw.get("train"), half=True)
+    atomic_save(ck, dest)
+    print(f"wrote {dest} ({dest.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
