@@ -266,7 +266,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="backbone knobs, e.g. width_mult=0.75")
     p.add_argument("--hidden-size", type=int, default=96, help="BiLSTM hidden units per direction")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
-    p.add_argument("--steps", type=int, default=10_000)
+    p.add_argument("--steps", type=int, default=None,
+                   help="optimiser steps (default 10000; on --resume, the run's own unless given)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--height", type=int, default=32)
     p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")

@@ -38,6 +38,7 @@ from ocrlite.synth.render import RenderConfig
 
 #: Seed of the fixed synthetic validation sets (never used for training data).
 VAL_SEED = 1_000_003
+DEFAULT_STEPS = 10_000
 
 
 @dataclass
@@ -46,7 +47,7 @@ class TrainConfig:
 
     backbone: str = "mobilenet"
     out: str = "runs/mobilenet"
-    steps: int = 10_000
+    steps: int | None = None  # None: DEFAULT_STEPS for a new run, the run's own steps on --resume
     batch_size: int = 32
     height: int = 32
     charset: str = PRINTABLE_ASCII
@@ -127,6 +128,8 @@ class Trainer:
         resume_state = self._check_run_dir(resume, force)
         if resume_state is not None:
             self.cfg = cfg = self._merge_resumed(resume_state["train"], cfg)
+        if cfg.steps is None:
+            cfg.steps = DEFAULT_STEPS
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
@@ -177,9 +180,15 @@ class Trainer:
 
     @staticmethod
     def _merge_resumed(stored: dict[str, Any], given: TrainConfig) -> TrainConfig:
-        """The run's stored settings win, except the ones a resume may change (steps, threads, device)."""
+        """The run's stored settings win, except the ones a resume may change (steps, threads, device).
+
+        ``given.steps`` of None keeps the run's own schedule; a number changes it (and the LR curve) and is logged.
+        """
         merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__})
-        merged.steps, merged.threads, merged.device, merged.out = given.steps, given.threads, given.device, given.out
+        if given.steps is not None and given.steps != merged.steps:
+            _log(f"resume: schedule changed from {merged.steps} to {given.steps} steps (the LR curve follows it)")
+            merged.steps = given.steps
+        merged.threads, merged.device, merged.out = given.threads, given.device, given.out
         return merged
 
     def _init_from(self, path: str) -> tuple[dict[str, torch.Tensor], Charset]:

@@ -46,7 +46,8 @@ def test_resume_continues_exactly(tmp_path):
     train(tiny_cfg(tmp_path / "a"))
     train(tiny_cfg(tmp_path / "b"), stop_at=7)
     assert read_checkpoint(tmp_path / "b" / "last.pt")["resume"]["step"] == 7
-    train(tiny_cfg(tmp_path / "b"), resume=True)
+    # steps=None is what `ocrlite train --resume` passes without --steps: the run keeps its own schedule (12).
+    train(tiny_cfg(tmp_path / "b", steps=None), resume=True)
     a = read_checkpoint(tmp_path / "a" / "last.pt")
     b = read_checkpoint(tmp_path / "b" / "last.pt")
     assert a["resume"]["step"] == b["resume"]["step"] == 12
