@@ -112,6 +112,16 @@ def _log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
+def _ignore_stop_signals(_worker_id: int) -> None:
+    """DataLoader workers ignore Ctrl-C / SIGTERM sent to the whole process group (a terminal, ``kill -- -PGID``).
+
+    Otherwise the worker dies first and the main process crashes on "worker killed" before it can save
+    last.pt; this way the main process finishes its step, saves, and shuts the workers down itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 class Trainer:
     """Holds the model, optimiser, data and validation sets of one run."""
 
@@ -247,6 +257,7 @@ class Trainer:
         kwargs: dict[str, Any] = {}
         if self.cfg.workers > 0:
             kwargs = {"num_workers": self.cfg.workers, "prefetch_factor": 8, "persistent_workers": False,
+                      "worker_init_fn": _ignore_stop_signals,
                       "multiprocessing_context": "fork" if os.name != "nt" else "spawn"}
         return DataLoader(stream, batch_size=None, collate_fn=lambda b: b, **kwargs)
 

@@ -76,6 +76,26 @@ def test_sigkilled_run_resumes(tmp_path):
     load_checkpoint(out / "best.pt")
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stop_signal_to_process_group_saves_last(tmp_path, sig):
+    """Ctrl-C in a terminal signals the trainer *and* its data worker; the run must still save and exit 0."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "ocrlite", "train", *TINY, "--workers", "1", "--out", str(out), "--steps", "400",
+           "--save-every", "2", "--val-every", "200"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out / "last.pt").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert b"stopped at step" in err
+    stopped_at = read_checkpoint(out / "last.pt")["resume"]["step"]
+    assert 2 <= stopped_at < 400
+    assert f"stopped at step {stopped_at};".encode() in err
+
+
 def test_init_with_extended_charset_keeps_shared_rows(tmp_path):
     old = Charset("abc")
     save_tiny_checkpoint(tmp_path / "old.pt", old)
