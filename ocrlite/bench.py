@@ -8,9 +8,12 @@ so ratios between them are meaningful on a shared machine.
 from __future__ import annotations
 
 import csv
+import os
 import statistics
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ocrlite.charset import Charset
 from ocrlite.data import read_label_set
+from ocrlite.engine import BaseRecognizer
 from ocrlite.metrics import score
 from ocrlite.model import ModelConfig, build_model, count_parameters
 from ocrlite.predict import Recognizer, fuse_conv_bn
@@ -59,25 +63,33 @@ def count_mmacs(model: torch.nn.Module, height: int = 32, width: int = 256) -> f
     return counter.get_total_flops() / 2e6
 
 
-def measure_model_speed(rec: Recognizer, row: BenchRow, width: int = 256) -> None:
-    """Latency at batch 1 / 1 thread and lines/s at batch 32 / 1 and 2 threads, on a fixed-size input."""
-    h = rec.preprocess.height
-    one, many = torch.zeros(1, 1, h, width), torch.zeros(32, 1, h, width)
-    with torch.inference_mode():
-        torch.set_num_threads(1)
-        row.latency_ms = 1000 * median_time(lambda: rec.model(one))
-        row.lines_s_b32_t1 = 32 / median_time(lambda: rec.model(many), runs=10, warmup=2)
-        torch.set_num_threads(2)
-        row.lines_s_b32_t2 = 32 / median_time(lambda: rec.model(many), runs=10, warmup=2)
+def measure_model_speed(make: Callable[[int], BaseRecognizer], row: BenchRow, height: int, width: int = 256) -> None:
+    """Latency at batch 1 / 1 thread and lines/s at batch 32 / 1 and 2 threads, on a fixed-size input.
+
+    ``make(threads)`` returns the recognizer running on that many threads (torch: sets the global
+    count; ONNX: a session created with it). Model only (``logits``), no decoding.
+    """
+    one, many = np.zeros((1, 1, height, width), np.float32), np.zeros((32, 1, height, width), np.float32)
+    rec = make(1)
+    row.latency_ms = 1000 * median_time(lambda: rec.logits(one))
+    row.lines_s_b32_t1 = 32 / median_time(lambda: rec.logits(many), runs=10, warmup=2)
+    rec = make(2)
+    row.lines_s_b32_t2 = 32 / median_time(lambda: rec.logits(many), runs=10, warmup=2)
 
 
-def measure_on_set(rec, images: list[np.ndarray], truths: list[str], threads: int | None = None) -> dict[str, float]:
+def torch_threads(rec: Recognizer) -> Callable[[int], Recognizer]:
+    """``make(threads)`` for a torch recognizer: sets torch's global thread count, returns ``rec``."""
+    def make(threads: int) -> Recognizer:
+        torch.set_num_threads(threads)
+        return rec
+    return make
+
+
+def measure_on_set(rec: BaseRecognizer, images: list[np.ndarray], truths: list[str]) -> dict[str, float]:
     """CER and accuracy (case folded) plus end-to-end lines/s (model + decoding) at batch 1 and 32.
 
-    ``threads`` sets torch's thread count; pass ``None`` for engines configured at load (ONNX).
+    Threads are whatever ``rec`` was set up with (see :func:`measure_model_speed`'s ``make``).
     """
-    if threads is not None:
-        torch.set_num_threads(threads)
     rec.predict_prepared(images[:4])  # warm-up
     start = time.perf_counter()
     preds = [rec.predict_prepared([im])[0].text for im in images]
@@ -110,21 +122,56 @@ def load_sets(paths: list[str], preprocess: PreprocessConfig, limit: int | None)
     return out
 
 
-def bench_checkpoints(weights: list[Path], sets: list[str], threads: int, limit: int | None = None) -> list[BenchRow]:
-    """Measure every checkpoint in ``weights`` (and score it on ``sets``)."""
+def bench_checkpoints(weights: list[Path], sets: list[str], threads: int, limit: int | None = None,
+                      engines: Sequence[str] = ("torch",)) -> list[BenchRow]:
+    """Measure every checkpoint in ``weights`` with every engine (and score it on ``sets``).
+
+    ``engines``: ``torch`` (eager, BatchNorm folded) and/or ``onnx`` (onnxruntime fp32: the ``.onnx``
+    shipped next to the checkpoint if there is one, else a fresh export to a temporary folder).
+    Row names are ``<checkpoint stem>`` for torch and ``<stem> (onnx)`` for onnx.
+    """
     rows = []
     prepared: dict[tuple, dict] = {}
-    for path in weights:
-        rec = Recognizer.load(path)
-        row = BenchRow(path.stem, count_parameters(rec.model), count_mmacs(rec.model), path.stat().st_size / 1e6)
-        measure_model_speed(rec, row)
-        key = tuple(sorted(rec.preprocess.to_dict().items()))
-        if key not in prepared:
-            prepared[key] = load_sets(sets, rec.preprocess, limit)
-        for name, (images, truths) in prepared[key].items():
-            row.sets[name] = measure_on_set(rec, images, truths, threads)
-        rows.append(row)
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in weights:
+            torch_rec = Recognizer.load(path)
+            params, mmacs = count_parameters(torch_rec.model), count_mmacs(torch_rec.model)
+            key = tuple(sorted(torch_rec.preprocess.to_dict().items()))
+            if key not in prepared:
+                prepared[key] = load_sets(sets, torch_rec.preprocess, limit)
+            for engine in engines:
+                if engine == "torch":
+                    name, file, make = path.stem, path, torch_threads(torch_rec)
+                elif engine == "onnx":
+                    file = onnx_for(path, Path(tmp))
+                    name, make = f"{path.stem} (onnx)", _onnx_maker(file)
+                else:
+                    raise ValueError(f"unknown engine {engine!r}; choose from: torch, onnx")
+                row = BenchRow(name, params, mmacs, file.stat().st_size / 1e6)
+                measure_model_speed(make, row, torch_rec.preprocess.height)
+                rec = make(threads)
+                for set_name, (images, truths) in prepared[key].items():
+                    row.sets[set_name] = measure_on_set(rec, images, truths)
+                rows.append(row)
     return rows
+
+
+def onnx_for(checkpoint: Path, tmp: Path) -> Path:
+    """The ``.onnx`` shipped next to ``checkpoint``, or a fresh fp32 export of it into ``tmp``."""
+    shipped = checkpoint.with_suffix(".onnx")
+    if shipped.is_file():
+        return shipped
+    from ocrlite.export import export_onnx
+
+    out = tmp / f"{checkpoint.stem}.onnx"
+    export_onnx(checkpoint, out)
+    return out
+
+
+def _onnx_maker(file: Path) -> Callable[[int], BaseRecognizer]:
+    from ocrlite.onnx_engine import OnnxRecognizer
+
+    return lambda threads: OnnxRecognizer.load(file, threads=threads)
 
 
 def bench_architectures(names: list[str]) -> list[BenchRow]:
@@ -138,22 +185,48 @@ def bench_architectures(names: list[str]) -> list[BenchRow]:
         model = fuse_conv_bn(build_model(ModelConfig(name, charset.num_classes)).eval())
         rec = Recognizer(model, charset, PreprocessConfig())
         row = BenchRow(name, count_parameters(model), count_mmacs(model))
-        measure_model_speed(rec, row)
+        measure_model_speed(torch_threads(rec), row, rec.preprocess.height)
         rows.append(row)
     return rows
 
 
-def bench_tesseract(sets: dict[str, tuple[list[str], list[str]]]) -> BenchRow | None:
-    """Tesseract (tesserocr, one line per call, PSM 7) on the same lines, if installed."""
+TESSDATA_CANDIDATES = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                       "/usr/share/tessdata", "/usr/local/share/tessdata", "/opt/homebrew/share/tessdata")
+
+
+def find_tessdata(lang: str = "eng") -> str | None:
+    """The tessdata folder holding ``{lang}.traineddata``: $TESSDATA_PREFIX first, then the usual system places."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    for folder in ([env, os.path.join(env, "tessdata")] if env else []) + list(TESSDATA_CANDIDATES):
+        if os.path.isfile(os.path.join(folder, f"{lang}.traineddata")):
+            return folder
+    return None
+
+
+def bench_tesseract(sets: dict[str, tuple[list[str], list[str]]], warmup: int = 10) -> BenchRow | None:
+    """Tesseract (tesserocr, default English model, PSM 7 = one line, 1 thread) on the same lines, if installed.
+
+    Images are decoded before the clock starts, as for the ocrlite rows; ``warmup`` lines run untimed first.
+    Returns None (with a note on stderr) when tesserocr or the English model is missing.
+    """
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract's OpenMP: 1 thread, like the batch-1 column
     try:
         import tesserocr  # type: ignore[import-not-found]
         from PIL import Image
     except ImportError:
         return None
-    row = BenchRow("tesseract")
-    with tesserocr.PyTessBaseAPI(psm=tesserocr.PSM.SINGLE_LINE) as api:
+    tessdata = find_tessdata()
+    if tessdata is None:
+        print("tesseract: tesserocr is installed but eng.traineddata was not found (set TESSDATA_PREFIX); skipped",
+              file=sys.stderr)
+        return None
+    row = BenchRow(f"tesseract {tesserocr.tesseract_version().split()[1]}")
+    with tesserocr.PyTessBaseAPI(path=tessdata, lang="eng", psm=tesserocr.PSM.SINGLE_LINE) as api:
         for name, (paths, truths) in sets.items():
             images = [Image.open(p).convert("L") for p in paths]
+            for im in images[:warmup]:
+                api.SetImage(im)
+                api.GetUTF8Text()
             preds = []
             start = time.perf_counter()
             for im in images:
@@ -207,7 +280,7 @@ def plot(rows: list[BenchRow], set_name: str, path: Path) -> None:
         m = r.sets.get(set_name)
         if not m:
             continue
-        marker = "s" if r.name == "tesseract" else "o"
+        marker = "s" if r.name.startswith("tesseract") else "o"
         ax.scatter(m["lines_s_b1"], 100 * m["cer"], marker=marker, s=50)
         ax.annotate(r.name, (m["lines_s_b1"], 100 * m["cer"]), textcoords="offset points", xytext=(5, 5), fontsize=9)
     ax.set_xlabel("lines/s (batch 1, 1 thread)")

@@ -33,24 +33,28 @@ class SetupError(Exception):
 
 def _load_recognizer(args: argparse.Namespace):
     """The recognizer for ``--engine`` (onnx: onnxruntime only, torch is never imported), with decoder options."""
+    from ocrlite.weights import NoDefaultWeightsError, resolve_engine
+
     try:
-        if getattr(args, "engine", "torch") == "onnx":
+        try:
+            engine, weights = resolve_engine(getattr(args, "engine", "auto"), args.weights)
+        except NoDefaultWeightsError as err:
+            raise SetupError(str(err)) from None
+        if engine == "onnx":
             from ocrlite.onnx_engine import OnnxModelError, OnnxRecognizer
 
-            if not args.weights:
-                raise SetupError("--engine onnx needs --weights MODEL.onnx (from `ocrlite export`)")
             try:
-                rec = OnnxRecognizer.load(args.weights, threads=args.threads)
+                rec = OnnxRecognizer.load(weights, threads=args.threads)
             except OnnxModelError as err:
                 raise SetupError(str(err)) from None
         else:
             from ocrlite.checkpoint import CheckpointError
-            from ocrlite.predict import NoDefaultWeightsError, Recognizer
+            from ocrlite.predict import Recognizer
 
             _set_threads(args.threads)
             try:
-                rec = Recognizer.load(args.weights)
-            except (NoDefaultWeightsError, CheckpointError) as err:
+                rec = Recognizer.load(weights)
+            except CheckpointError as err:
                 raise SetupError(str(err)) from None
         lexicon = None
         if getattr(args, "lexicon", None):
@@ -65,8 +69,9 @@ def _load_recognizer(args: argparse.Namespace):
 
 
 def _add_decoder_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=["torch", "onnx"], default="torch",
-                   help="onnx: run an `ocrlite export`ed model with onnxruntime only")
+    p.add_argument("--engine", choices=["auto", "torch", "onnx"], default="auto",
+                   help="auto: by the --weights suffix (.onnx → onnxruntime, else torch); with no --weights, the "
+                   "shipped ONNX default when onnxruntime is installed, else the torch checkpoint")
     p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
     p.add_argument("--beam-width", type=int, default=8)
     p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
@@ -416,6 +421,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sets", nargs="*", default=[], metavar="SET", help="labelled sets to score (case folded)")
     p.add_argument("--threads", type=int, default=1, help="threads for the per-set measurements")
     p.add_argument("--limit", type=int, default=None, help="use at most this many lines per set")
+    p.add_argument("--engine", nargs="+", choices=["torch", "onnx"], default=None,
+                   help="engines to measure for each checkpoint (default: torch and onnx when onnxruntime is "
+                   "installed, else torch)")
     p.add_argument("--out", default="bench", help="folder for bench.md, bench.csv, bench.png")
     p.set_defaults(func=_run_bench)
 
@@ -426,18 +434,19 @@ def _run_bench(args: argparse.Namespace) -> int:
     from ocrlite.bench import bench_architectures, bench_checkpoints, bench_tesseract, write_reports
     from ocrlite.checkpoint import CheckpointError
     from ocrlite.data import LabelFileError, read_label_set
-    from ocrlite.predict import WEIGHTS_DIR
+    from ocrlite.weights import WEIGHTS_DIR, onnxruntime_available, shipped_checkpoints
 
     command = "ocrlite " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "ocrlite bench"
     try:
         if args.backbones is not None:
             rows = bench_architectures(args.backbones)
         else:
-            weights = [Path(w) for w in args.weights] if args.weights else sorted(WEIGHTS_DIR.glob("*.pt"))
+            weights = [Path(w) for w in args.weights] if args.weights else shipped_checkpoints()
             if not weights:
                 _err(f"no checkpoints in {WEIGHTS_DIR}; pass --weights FILE ... or --backbones")
                 return 2
-            rows = bench_checkpoints(weights, args.sets, args.threads, args.limit)
+            engines = args.engine or (["torch", "onnx"] if onnxruntime_available() else ["torch"])
+            rows = bench_checkpoints(weights, args.sets, args.threads, args.limit, engines)
             if args.sets:
                 sets = {}
                 for s in args.sets:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,29 +12,7 @@ from ocrlite.charset import Charset
 from ocrlite.checkpoint import load_checkpoint
 from ocrlite.engine import BaseRecognizer, ImageInput, PathResult  # noqa: F401  (re-exported)
 from ocrlite.preprocess import PreprocessConfig
-
-#: Where shipped weights live (the repository's ``weights/`` folder), overridable by $OCRLITE_WEIGHTS_DIR.
-WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve().parent.parent / "weights"))
-#: The shipped default model; chosen by the backbone comparison (see weights/README.md).
-DEFAULT_WEIGHTS = "mobilenet.pt"
-
-
-class NoDefaultWeightsError(FileNotFoundError):
-    """No ``--weights`` was given and no default model is shipped."""
-
-
-def default_weights_path() -> Path:
-    """The shipped default checkpoint.
-
-    Raises:
-        NoDefaultWeightsError: it is not there.
-    """
-    path = WEIGHTS_DIR / DEFAULT_WEIGHTS
-    if not path.is_file():
-        raise NoDefaultWeightsError(
-            f"no default model at {path}; pass --weights FILE (a checkpoint from `ocrlite train`)"
-        )
-    return path
+from ocrlite.weights import DEFAULT_MODEL, WEIGHTS_DIR, NoDefaultWeightsError, default_weights_path  # noqa: F401
 
 
 def fuse_conv_bn(module: nn.Module) -> nn.Module:

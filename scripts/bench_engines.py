@@ -19,7 +19,8 @@ import torch
 from ocrlite.bench import load_sets, measure_on_set
 from ocrlite.export import export_onnx
 from ocrlite.onnx_engine import OnnxRecognizer
-from ocrlite.predict import WEIGHTS_DIR, Recognizer
+from ocrlite.predict import Recognizer
+from ocrlite.weights import shipped_checkpoints
 
 
 def main() -> None:
@@ -28,7 +29,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", required=True)
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    weights = [Path(w) for w in args.weights] if args.weights else sorted(WEIGHTS_DIR.glob("*.pt"))
+    weights = [Path(w) for w in args.weights] if args.weights else shipped_checkpoints()
     print("| model | engine | file (MB) | threads | set | CER | line acc | lines/s b1 | lines/s b32 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for path in weights:

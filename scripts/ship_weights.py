@@ -1,9 +1,11 @@
 """Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
 
-    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--force]
+    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
-anything else. Refuses to overwrite an existing file unless --force.
+anything else. ``--onnx`` also writes the fp32 ONNX export next to it (``weights/mobilenet.onnx``:
+what `ocrlite predict` runs by default when onnxruntime is installed). Refuses to overwrite an
+existing file unless --force.
 """
 
 from __future__ import annotations
@@ -19,18 +21,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source")
     parser.add_argument("dest")
+    parser.add_argument("--onnx", action="store_true", help="also write DEST with a .onnx suffix (fp32 export)")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     dest = Path(args.dest)
-    if dest.exists() and not args.force:
-        print(f"{dest}: exists; pass --force to replace it", file=sys.stderr)
-        return 2
+    outputs = [dest, dest.with_suffix(".onnx")] if args.onnx else [dest]
+    for path in outputs:
+        if path.exists() and not args.force:
+            print(f"{path}: exists; pass --force to replace it", file=sys.stderr)
+            return 2
     loaded = load_checkpoint(args.source)
     raw = read_checkpoint(args.source)
     ck = checkpoint_dict(loaded.model, loaded.config, loaded.charset, loaded.preprocess,
                          metrics=raw.get("metrics"), train=raw.get("train"), half=True)
     atomic_save(ck, dest)
-    print(f"wrote {dest} ({dest.stat().st_size / 1e6:.2f} MB)")
+    if args.onnx:
+        from ocrlite.export import export_onnx
+
+        export_onnx(dest, outputs[1])  # from the shipped (fp16-stored) file, so both give the same logits
+    for path in outputs:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 

@@ -1,8 +1,10 @@
 """ONNX export: logits agree with torch, int8 stays close, and the onnx engine needs no torch."""
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from ocrlite.metrics import score  # noqa: E402
 from ocrlite.onnx_engine import OnnxModelError, OnnxRecognizer  # noqa: E402
 from ocrlite.predict import Recognizer  # noqa: E402
 from ocrlite.synth.text import TextSampler  # noqa: E402
+from ocrlite.weights import DEFAULT_MODEL, WEIGHTS_DIR  # noqa: E402
 
 from conftest import LINES, render_clean  # noqa: E402
 from helpers import save_tiny_checkpoint  # noqa: E402
@@ -91,4 +94,59 @@ def test_export_cli_refuses_overwrite_and_bad_models(tmp_path, trained_checkpoin
     (tmp_path / "junk.onnx").write_bytes(b"junk")
     with pytest.raises(OnnxModelError, match="junk.onnx"):
         OnnxRecognizer.load(tmp_path / "junk.onnx")
-    assert main(["predict", "--engine", "onnx", str(out)]) == 2
+    assert main(["predict", "--engine", "onnx", "--weights", str(tmp_path / "junk.onnx"), str(out)]) == 2
+    assert "junk.onnx: not a loadable ONNX model" in capsys.readouterr().err
+
+
+def test_engine_auto_picks_by_suffix_and_shipped_files(tmp_path, monkeypatch, trained_checkpoint):
+    from ocrlite import weights as weights_module
+    from ocrlite.weights import NoDefaultWeightsError, resolve_engine
+
+    monkeypatch.setattr(weights_module, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(weights_module, "DEFAULT_MODEL", "tiny")
+    assert resolve_engine("auto", "x/m.onnx") == ("onnx", Path("x/m.onnx"))
+    assert resolve_engine("auto", "x/m.pt") == ("torch", Path("x/m.pt"))
+    with pytest.raises(NoDefaultWeightsError, match="no default model"):
+        resolve_engine("auto", None)
+    shutil.copy(trained_checkpoint, tmp_path / "tiny.pt")
+    assert resolve_engine("auto", None) == ("torch", tmp_path / "tiny.pt")
+    with pytest.raises(NoDefaultWeightsError, match="ocrlite export"):
+        resolve_engine("onnx", None)
+    export_onnx(trained_checkpoint, tmp_path / "tiny.onnx")
+    assert resolve_engine("auto", None) == ("onnx", tmp_path / "tiny.onnx")
+    assert resolve_engine("torch", None) == ("torch", tmp_path / "tiny.pt")
+    monkeypatch.setattr(weights_module, "onnxruntime_available", lambda: False)
+    assert resolve_engine("auto", None) == ("torch", tmp_path / "tiny.pt")
+    with pytest.raises(ValueError, match="auto, torch, onnx"):
+        resolve_engine("tensorrt", None)
+
+
+def test_default_predict_uses_shipped_onnx_without_torch(tmp_path, trained_checkpoint, line_images):
+    """With a shipped .onnx next to the default .pt, plain `ocrlite predict` runs on onnxruntime alone."""
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    export_onnx(trained_checkpoint, weights / "mobilenet.onnx")
+    line_images[2][0].save(tmp_path / "a.png")
+    blocker = tmp_path / "block"
+    (blocker / "torch").mkdir(parents=True)
+    (blocker / "torch" / "__init__.py").write_text("raise ImportError('torch is blocked in this test')\n")
+    env = {**os.environ, "OCRLITE_WEIGHTS_DIR": str(weights),
+           "PYTHONPATH": os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")])}
+    res = subprocess.run([sys.executable, "-m", "ocrlite", "predict", str(tmp_path / "a.png")],
+                         env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split("\t")[1] == LINES[2]
+
+
+@pytest.mark.skipif(not (WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx").is_file(), reason="no shipped ONNX default")
+def test_shipped_onnx_matches_shipped_checkpoint(line_images):
+    """weights/<default>.onnx must be the export of weights/<default>.pt (same charset, same logits)."""
+    from ocrlite.predict import Recognizer
+
+    torch_rec = Recognizer.load(WEIGHTS_DIR / f"{DEFAULT_MODEL}.pt")
+    onnx_rec = OnnxRecognizer.load(WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx")
+    assert onnx_rec.charset.chars == torch_rec.charset.chars
+    assert onnx_rec.preprocess == torch_rec.preprocess
+    for image, _ in line_images:
+        x = torch_rec.prepare(image)[None, None]  # (1, 1, H, W)
+        assert np.abs(torch_rec.logits(x) - onnx_rec.logits(x)).max() <= 1e-3

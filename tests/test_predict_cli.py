@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from ocrlite import predict as predict_module
+from ocrlite import weights as weights_module
 from ocrlite.cli import main
 
 
@@ -46,7 +46,7 @@ def test_predict_json(trained_checkpoint, image_dir, capsys):
 
 
 def test_predict_without_default_weights_exits_2(tmp_path, monkeypatch, image_dir, capsys):
-    monkeypatch.setattr(predict_module, "WEIGHTS_DIR", tmp_path / "none")
+    monkeypatch.setattr(weights_module, "WEIGHTS_DIR", tmp_path / "none")
     assert main(["predict", str(image_dir)]) == 2
     err = capsys.readouterr().err
     assert "no default model" in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,70 @@
+"""Shipped weights and engine choice (torch-free, so the onnxruntime path never imports torch).
+
+``weights/`` holds one inference checkpoint per backbone (``<backbone>.pt``) and, for the default
+model, its ONNX export (``<default>.onnx``, made by ``scripts/ship_weights.py --onnx``). With no
+``--weights``, ``--engine auto`` runs that ONNX file with onnxruntime when onnxruntime is installed
+(≈5× faster at batch 1 on CPU, measured in the README) and the torch checkpoint otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+#: Where shipped weights live (the repository's ``weights/`` folder), overridable by $OCRLITE_WEIGHTS_DIR.
+WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve().parent.parent / "weights"))
+#: The shipped default model's backbone; chosen by the backbone comparison (see weights/README.md).
+DEFAULT_MODEL = "mobilenet"
+#: ``--engine`` values.
+ENGINES = ("auto", "torch", "onnx")
+
+
+class NoDefaultWeightsError(FileNotFoundError):
+    """No ``--weights`` was given and no default model is shipped."""
+
+
+def default_weights_path(suffix: str = ".pt") -> Path:
+    """The shipped default model: ``.pt`` (torch checkpoint) or ``.onnx`` (its export).
+
+    Raises:
+        NoDefaultWeightsError: it is not there.
+    """
+    path = WEIGHTS_DIR / f"{DEFAULT_MODEL}{suffix}"
+    if not path.is_file():
+        how = "a checkpoint from `ocrlite train`" if suffix == ".pt" else "a model from `ocrlite export`"
+        raise NoDefaultWeightsError(f"no default model at {path}; pass --weights FILE ({how})")
+    return path
+
+
+def shipped_checkpoints() -> list[Path]:
+    """Every shipped torch checkpoint (``weights/*.pt``), sorted by name."""
+    return sorted(WEIGHTS_DIR.glob("*.pt"))
+
+
+def onnxruntime_available() -> bool:
+    """onnxruntime can be imported (without importing it)."""
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def resolve_engine(engine: str, weights: str | Path | None) -> tuple[str, Path]:
+    """The engine (``torch`` or ``onnx``) and model file that a command should use.
+
+    ``auto``: a given file decides by its suffix (``.onnx`` → onnx, anything else → torch); with no
+    file, the default model's ``.onnx`` when onnxruntime is installed and the file ships, else its ``.pt``.
+
+    Raises:
+        ValueError: unknown engine (lists the valid ones).
+        NoDefaultWeightsError: no file was given and the default one is missing.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if weights is not None:
+        path = Path(weights)
+        if engine == "auto":
+            engine = "onnx" if path.suffix.lower() == ".onnx" else "torch"
+        return engine, path
+    if engine == "auto":
+        onnx_default = WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
+        engine = "onnx" if onnxruntime_available() and onnx_default.is_file() else "torch"
+    return engine, default_weights_path(".onnx" if engine == "onnx" else ".pt")
