@@ -478,9 +478,10 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
     p.add_argument("--out", required=True, help="the .onnx file to write")
     p.add_argument("--opset", type=int, default=17)
-    p.add_argument("--int8", nargs="?", const="dynamic", default=None, choices=["dynamic", "static"],
-                   help="quantise to int8 (dynamic: int8 weights, the default; static: activations too, calibrated "
-                        "on synthetic lines; measured to lose far more accuracy on our test model)")
+    p.add_argument("--int8", nargs="?", const="dynamic", default=None, choices=["dynamic", "dynamic-all", "static"],
+                   help="quantise to int8 (dynamic, the default: int8 weights for the BiLSTM and output layer, convs "
+                        "fp32 — smaller and faster on x86; dynamic-all: convs too, smallest but slow on x86; static: "
+                        "activations too, calibrated on synthetic lines, measured to lose far more accuracy)")
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=_run_export)
 

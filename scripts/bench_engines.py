@@ -1,8 +1,9 @@
-"""Torch eager vs ONNX fp32 vs ONNX int8, side by side in one run, for every shipped model.
+"""Torch eager vs ONNX fp32 vs ONNX int8 (dynamic and dynamic-all), side by side in one run, per shipped model.
 
     python scripts/bench_engines.py --sets ../shared/data/sroie_dev SYNTH_SET [--weights weights/*.pt] [--limit N]
 
-For each checkpoint: export ONNX fp32 and int8 (dynamic) to a temporary folder, then measure
+For each checkpoint: export ONNX fp32, int8 dynamic (BiLSTM + output layer) and int8 dynamic-all
+(convs too) to a temporary folder, then measure
 each engine on each set at 1 and 2 threads: CER and line accuracy (case folded), lines/s at
 batch 1 and batch 32 (end to end: model + greedy decoding, prepared images), and file size.
 Prints a markdown table.
@@ -34,14 +35,16 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for path in weights:
         with tempfile.TemporaryDirectory() as tmp:
-            fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+            fp32, int8, int8_all = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx", Path(tmp) / "int8_all.onnx"
             export_onnx(path, fp32)
             export_onnx(path, int8, int8="dynamic")
+            export_onnx(path, int8_all, int8="dynamic-all")
             torch_rec = Recognizer.load(path)
             sets = load_sets(args.sets, torch_rec.preprocess, args.limit)
             engines = [("torch eager", path, lambda t: (torch.set_num_threads(t), torch_rec)[1]),
                        ("onnx fp32", fp32, lambda t: OnnxRecognizer.load(fp32, threads=t)),
-                       ("onnx int8", int8, lambda t: OnnxRecognizer.load(int8, threads=t))]
+                       ("onnx int8 dynamic", int8, lambda t: OnnxRecognizer.load(int8, threads=t)),
+                       ("onnx int8 dynamic-all", int8_all, lambda t: OnnxRecognizer.load(int8_all, threads=t))]
             for name, file, make in engines:
                 for threads in (1, 2):
                     rec = make(threads)
