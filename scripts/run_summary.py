@@ -1,0 +1,74 @@
+"""Markdown summary of training runs for the model card: totals, the shipped step, and the validation curve.
+
+    python scripts/run_summary.py runs/mobilenet runs/shufflenet [--curve]
+
+Reads RUN_DIR/metrics.jsonl (one line per validation) and RUN_DIR/best.pt's metrics. Wall time
+is training's own clock (validation included; time the process was paused is included too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ocrlite.checkpoint import read_checkpoint
+
+
+def read_metrics(run: Path) -> list[dict]:
+    """The validation records of a run, in step order (a resumed run may repeat a step: the last wins)."""
+    by_step: dict[int, dict] = {}
+    for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            by_step[record["step"]] = record
+    return [by_step[k] for k in sorted(by_step)]
+
+
+def curve_table(records: list[dict]) -> list[str]:
+    """One row per validation: step, samples, loss, then CER per validation set."""
+    sets = list(records[0]["val"]) if records else []
+    rows = ["| step | samples seen | train loss | " + " | ".join(f"{s} CER" for s in sets) + " |",
+            "|---|---|---|" + "---|" * len(sets)]
+    for r in records:
+        cers = " | ".join(f"{r['val'][s]['cer']:.2%}" for s in sets)
+        rows.append(f"| {r['step']} | {r['samples_seen']:,} | {r['loss']:.3f} | {cers} |")
+    return rows
+
+
+def summary_row(run: Path) -> str:
+    """``| run | backbone | steps | samples | wall h | best step | CER per set |`` for best.pt."""
+    records = read_metrics(run)
+    best = read_checkpoint(run / "best.pt")
+    train, metrics = best.get("train", {}), best.get("metrics", {})
+    last = records[-1]
+    cers = " | ".join(f"{v['cer']:.2%}" for v in metrics.get("val", {}).values())
+    return (f"| {run.name} | {train.get('backbone', '?')} | {last['step']:,} of {train.get('steps', '?')} | "
+            f"{last['samples_seen']:,} | {last['elapsed_s'] / 3600:.2f} | {metrics.get('step', '?')} | {cers} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--curve", action="store_true", help="also print each run's validation curve")
+    args = parser.parse_args()
+    missing = [r for r in args.runs if not (r / "metrics.jsonl").is_file() or not (r / "best.pt").is_file()]
+    if missing:
+        print(f"{missing[0]}: no metrics.jsonl or best.pt (not a finished validation yet)", file=sys.stderr)
+        return 2
+    sets = list(read_metrics(args.runs[0])[0]["val"])
+    print("| run | backbone | steps | samples seen | wall time (h) | shipped step | "
+          + " | ".join(f"{s} CER" for s in sets) + " |")
+    print("|---|---|---|---|---|---|" + "---|" * len(sets))
+    for run in args.runs:
+        print(summary_row(run))
+    if args.curve:
+        for run in args.runs:
+            print(f"\n{run.name}:\n")
+            print("\n".join(curve_table(read_metrics(run))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
