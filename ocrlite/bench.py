@@ -143,7 +143,12 @@ def bench_checkpoints(weights: list[Path], sets: list[str], threads: int, limit:
                 if engine == "torch":
                     name, file, make = path.stem, path, torch_threads(torch_rec)
                 elif engine == "onnx":
-                    file = onnx_for(path, Path(tmp))
+                    try:
+                        file = onnx_for(path, Path(tmp))
+                    except ImportError as err:
+                        print(f"{path}: no .onnx next to it and cannot export one ({err}; "
+                              "pip install 'ocrlite[onnx]'); onnx row skipped", file=sys.stderr)
+                        continue
                     name, make = f"{path.stem} (onnx)", _onnx_maker(file)
                 else:
                     raise ValueError(f"unknown engine {engine!r}; choose from: torch, onnx")
