@@ -1,7 +1,8 @@
 """Shipped weights and engine choice (torch-free, so the onnxruntime path never imports torch).
 
-``weights/`` holds one inference checkpoint per backbone (``<backbone>.pt``) and, for the default
-model, its ONNX export (``<default>.onnx``, made by ``scripts/ship_weights.py --onnx``). With no
+``weights/`` holds one inference checkpoint per trained backbone (``<backbone>.pt``, the equal-budget
+comparison) and the default model: ``default.pt`` and its ONNX export ``default.onnx`` (made by
+``scripts/ship_weights.py --onnx``; which backbone and why: weights/README.md). With no
 ``--weights``, ``--engine auto`` runs that ONNX file with onnxruntime when onnxruntime is installed
 (≈5× faster at batch 1 on CPU, measured in the README) and the torch checkpoint otherwise.
 """
@@ -14,8 +15,8 @@ from pathlib import Path
 
 #: Where shipped weights live (the repository's ``weights/`` folder), overridable by $OCRLITE_WEIGHTS_DIR.
 WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve().parent.parent / "weights"))
-#: The shipped default model's backbone; chosen by the backbone comparison (see weights/README.md).
-DEFAULT_MODEL = "mobilenet"
+#: The shipped default model's file stem (a MobileNet, chosen by the backbone comparison; weights/README.md).
+DEFAULT_MODEL = "default"
 #: ``--engine`` values.
 ENGINES = ("auto", "torch", "onnx")
 

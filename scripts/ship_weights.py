@@ -3,7 +3,7 @@
     python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
-anything else. ``--onnx`` also writes the fp32 ONNX export next to it (``weights/mobilenet.onnx``:
+anything else. ``--onnx`` also writes the fp32 ONNX export next to it (``weights/default.onnx``:
 what `ocrlite predict` runs by default when onnxruntime is installed). Refuses to overwrite an
 existing file unless --force.
 """

@@ -130,7 +130,7 @@ def test_default_predict_uses_shipped_onnx_without_torch(tmp_path, trained_check
     """With a shipped .onnx next to the default .pt, plain `ocrlite predict` runs on onnxruntime alone."""
     weights = tmp_path / "weights"
     weights.mkdir()
-    export_onnx(trained_checkpoint, weights / "mobilenet.onnx")
+    export_onnx(trained_checkpoint, weights / f"{DEFAULT_MODEL}.onnx")
     line_images[2][0].save(tmp_path / "a.png")
     blocker = tmp_path / "block"
     (blocker / "torch").mkdir(parents=True)
