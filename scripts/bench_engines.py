@@ -15,9 +15,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import torch
-
-from ocrlite.bench import load_sets, measure_on_set
+from ocrlite.bench import load_sets, measure_on_set, torch_threads
 from ocrlite.export import export_onnx
 from ocrlite.onnx_engine import OnnxRecognizer
 from ocrlite.predict import Recognizer
@@ -41,7 +39,7 @@ def main() -> None:
             export_onnx(path, int8_all, int8="dynamic-all")
             torch_rec = Recognizer.load(path)
             sets = load_sets(args.sets, torch_rec.preprocess, args.limit)
-            engines = [("torch eager", path, lambda t: (torch.set_num_threads(t), torch_rec)[1]),
+            engines = [("torch eager", path, torch_threads(torch_rec)),
                        ("onnx fp32", fp32, lambda t: OnnxRecognizer.load(fp32, threads=t)),
                        ("onnx int8 dynamic", int8, lambda t: OnnxRecognizer.load(int8, threads=t)),
                        ("onnx int8 dynamic-all", int8_all, lambda t: OnnxRecognizer.load(int8_all, threads=t))]
