@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -28,6 +29,9 @@ from ocrlite.metrics import score
 from ocrlite.model import ModelConfig, build_model, count_parameters
 from ocrlite.predict import Recognizer, fuse_conv_bn
 from ocrlite.preprocess import PreprocessConfig
+
+if TYPE_CHECKING:
+    from ocrlite.onnx_engine import OnnxRecognizer
 
 
 @dataclass
@@ -126,9 +130,9 @@ def bench_checkpoints(weights: list[Path], sets: list[str], threads: int, limit:
                       engines: Sequence[str] = ("torch",)) -> list[BenchRow]:
     """Measure every checkpoint in ``weights`` with every engine (and score it on ``sets``).
 
-    ``engines``: ``torch`` (eager, BatchNorm folded) and/or ``onnx`` (onnxruntime fp32: the ``.onnx``
-    shipped next to the checkpoint if there is one, else a fresh export to a temporary folder).
-    Row names are ``<checkpoint stem>`` for torch and ``<stem> (onnx)`` for onnx.
+    ``engines``: ``torch`` (eager, BatchNorm folded) and/or ``onnx`` (onnxruntime: the ``.onnx``
+    shipped next to the checkpoint if there is one, else a fresh fp32 export to a temporary folder).
+    Row names are ``<checkpoint stem>`` for torch and ``<stem> (onnx)`` or ``<stem> (onnx int8)`` for onnx.
     """
     rows = []
     prepared: dict[tuple, dict] = {}
@@ -149,7 +153,8 @@ def bench_checkpoints(weights: list[Path], sets: list[str], threads: int, limit:
                         print(f"{path}: no .onnx next to it and cannot export one ({err}; "
                               "pip install 'ocrlite[onnx]'); onnx row skipped", file=sys.stderr)
                         continue
-                    name, make = f"{path.stem} (onnx)", _onnx_maker(file)
+                    make = _onnx_maker(file)
+                    name = f"{path.stem} (onnx int8)" if make(1).int8 else f"{path.stem} (onnx)"
                 else:
                     raise ValueError(f"unknown engine {engine!r}; choose from: torch, onnx")
                 row = BenchRow(name, params, mmacs, file.stat().st_size / 1e6)
@@ -173,7 +178,7 @@ def onnx_for(checkpoint: Path, tmp: Path) -> Path:
     return out
 
 
-def _onnx_maker(file: Path) -> Callable[[int], BaseRecognizer]:
+def _onnx_maker(file: Path) -> Callable[[int], OnnxRecognizer]:
     from ocrlite.onnx_engine import OnnxRecognizer
 
     return lambda threads: OnnxRecognizer.load(file, threads=threads)

@@ -1,8 +1,9 @@
 """Export a checkpoint to ONNX (dynamic batch and width), optionally quantised to int8.
 
 The charset, preprocessing and model settings are written into the ONNX metadata so the file
-stands alone. Int8: ``dynamic`` quantises weights (LSTM, linear, convs via onnxruntime's dynamic
-quantiser); ``static`` also quantises activations, calibrated on synthetic lines.
+stands alone. Int8 (onnxruntime's quantiser): ``dynamic`` stores the BiLSTM and output-layer weights
+as int8, ``dynamic-all`` the convs too, ``static`` also quantises activations, calibrated on
+synthetic lines (see ``INT8_MODES``).
 """
 
 from __future__ import annotations

@@ -27,11 +27,13 @@ class OnnxRecognizer(BaseRecognizer):
     Args:
         session: an ``onnxruntime.InferenceSession``.
         charset, preprocess: from the file's metadata.
+        int8: the ``ocrlite export --int8`` mode the file was quantised with, or None (fp32).
     """
 
-    def __init__(self, session, charset: Charset, preprocess: PreprocessConfig) -> None:
+    def __init__(self, session, charset: Charset, preprocess: PreprocessConfig, int8: str | None = None) -> None:
         super().__init__(charset, preprocess)
         self.session = session
+        self.int8 = int8
         self.input_name = session.get_inputs()[0].name
 
     @classmethod
@@ -58,7 +60,7 @@ class OnnxRecognizer(BaseRecognizer):
         if meta is None:
             raise OnnxModelError(f"{path}: ONNX model has no ocrlite metadata (export it with `ocrlite export`)")
         info = json.loads(meta)
-        return cls(session, Charset(info["charset"]), PreprocessConfig(**info["preprocess"]))
+        return cls(session, Charset(info["charset"]), PreprocessConfig(**info["preprocess"]), info.get("int8"))
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """``(B, 1, H, W)`` → ``(B, W / 4, K)`` logits."""

@@ -1,11 +1,12 @@
 """Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
 
-    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx] [--force]
+    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
-anything else. ``--onnx`` also writes the fp32 ONNX export next to it (``weights/default.onnx``:
-what `ocrlite predict` runs by default when onnxruntime is installed). Refuses to overwrite an
-existing file unless --force.
+anything else. ``--onnx`` also writes the ONNX export next to it (``weights/default.onnx``: what
+`ocrlite predict` runs by default when onnxruntime is installed), fp32 or quantised with
+``--int8 MODE`` (the modes of ``ocrlite export --int8``). Refuses to overwrite an existing file
+unless --force.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ import sys
 from pathlib import Path
 
 from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
+from ocrlite.export import INT8_MODES
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source")
     parser.add_argument("dest")
-    parser.add_argument("--onnx", action="store_true", help="also write DEST with a .onnx suffix (fp32 export)")
+    parser.add_argument("--onnx", action="store_true", help="also write DEST with a .onnx suffix")
+    parser.add_argument("--int8", choices=INT8_MODES, default=None, help="quantise the --onnx file (default: fp32)")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
+    if args.int8 and not args.onnx:
+        parser.error("--int8 needs --onnx")
     dest = Path(args.dest)
     outputs = [dest, dest.with_suffix(".onnx")] if args.onnx else [dest]
     for path in outputs:
@@ -38,7 +43,7 @@ def main() -> int:
     if args.onnx:
         from ocrlite.export import export_onnx
 
-        export_onnx(dest, outputs[1])  # from the shipped (fp16-stored) file, so both give the same logits
+        export_onnx(dest, outputs[1], int8=args.int8)  # from the shipped (fp16-stored) file, as predict loads it
     for path in outputs:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0

@@ -144,14 +144,22 @@ def test_default_predict_uses_shipped_onnx_without_torch(tmp_path, trained_check
 
 
 @pytest.mark.skipif(not (WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx").is_file(), reason="no shipped ONNX default")
-def test_shipped_onnx_matches_shipped_checkpoint(line_images):
-    """weights/<default>.onnx must be the export of weights/<default>.pt (same charset, same logits)."""
-    from ocrlite.predict import Recognizer
-
+def test_shipped_onnx_matches_shipped_checkpoint():
+    """weights/<default>.onnx must be the export of weights/<default>.pt: same charset and preprocessing;
+    fp32: logits within 1e-3; int8 (stated margin): the same text on ≥ 90 % of 50 varied rendered lines
+    and a CER at most 1 point above the checkpoint's."""
     torch_rec = Recognizer.load(WEIGHTS_DIR / f"{DEFAULT_MODEL}.pt")
     onnx_rec = OnnxRecognizer.load(WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx")
     assert onnx_rec.charset.chars == torch_rec.charset.chars
     assert onnx_rec.preprocess == torch_rec.preprocess
-    for image, _ in line_images:
-        x = torch_rec.prepare(image)[None, None]  # (1, 1, H, W)
-        assert np.abs(torch_rec.logits(x) - onnx_rec.logits(x)).max() <= 1e-3
+    sampler, rng = TextSampler(torch_rec.charset, max_length=40), np.random.default_rng(5)
+    truths = [sampler.sample(rng) for _ in range(50)]
+    images = [torch_rec.prepare(render_clean(t, size=int(rng.integers(18, 36)))) for t in truths]
+    if onnx_rec.int8 is None:
+        for x in images:
+            assert np.abs(torch_rec.logits(x[None, None]) - onnx_rec.logits(x[None, None])).max() <= 1e-3
+        return
+    torch_texts = [p.text for p in torch_rec.predict_sorted(images, 16)]
+    onnx_texts = [p.text for p in onnx_rec.predict_sorted(images, 16)]
+    assert sum(a == b for a, b in zip(torch_texts, onnx_texts)) >= 45, list(zip(torch_texts, onnx_texts))
+    assert score(onnx_texts, truths).cer <= score(torch_texts, truths).cer + 0.01
