@@ -63,6 +63,10 @@ def _load_recognizer(args: argparse.Namespace):
             lexicon = load_lexicon(args.lexicon)
         rec.set_decoder(getattr(args, "decoder", "greedy"), getattr(args, "beam_width", 8), lexicon,
                         getattr(args, "allow", None), getattr(args, "block", None))
+        if getattr(args, "width_scale", None) is not None:
+            import dataclasses
+
+            rec.preprocess = dataclasses.replace(rec.preprocess, width_scale=args.width_scale)
         return rec
     except (ValueError, OSError) as err:
         raise SetupError(str(err)) from None
@@ -77,6 +81,9 @@ def _add_decoder_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
     p.add_argument("--allow", default=None, metavar="CHARS", help="only emit these characters, e.g. 0123456789")
     p.add_argument("--block", default=None, metavar="CHARS", help="never emit these characters")
+    p.add_argument("--width-scale", type=float, default=None, metavar="X",
+                   help="stretch lines horizontally by X after resizing to the model height (default: the "
+                   "value stored in the model file; scripts/tune_width_scale.py measures the best one)")
 
 
 # --------------------------------------------------------------------------- predict

@@ -1,8 +1,8 @@
 """Image → normalised model input, the one path shared by training, evaluation and prediction.
 
 Any PIL mode and EXIF orientation → 8-bit grayscale → resized to ``height`` rows with the
-aspect ratio kept (long lines are never squashed) → right-padded with the background to a
-multiple of 4 columns → ``(x / 255 - mean) / std``.
+aspect ratio kept (long lines are never squashed), times the model's ``width_scale`` → right-padded
+with the background to a multiple of 4 columns → ``(x / 255 - mean) / std``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ class PreprocessConfig:
         max_width: widest input after resizing; wider lines are refused by :func:`prepare`.
         mean: subtracted after scaling to [0, 1].
         std: divided by after subtracting the mean.
+        width_scale: horizontal stretch after the aspect-kept resize (1.0 = none). More columns
+            give CTC more time steps per character; ``scripts/tune_width_scale.py`` measures the
+            best value for a trained model on synthetic validation lines.
     """
 
     height: int = 32
@@ -33,6 +36,11 @@ class PreprocessConfig:
     max_width: int = 4096
     mean: float = 0.5
     std: float = 0.5
+    width_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.25 <= self.width_scale <= 4.0:
+            raise ValueError(f"width_scale must be between 0.25 and 4.0, got {self.width_scale}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,10 +83,16 @@ def background_level(gray: np.ndarray) -> float:
     return float(np.median(border))
 
 
-def resize_to_height(gray: np.ndarray, height: int) -> np.ndarray:
-    """``(h, w)`` uint8 → ``(height, round(w · height / h))`` uint8, aspect ratio kept (≥ 1 column)."""
+def resized_width(shape: tuple[int, int], height: int, width_scale: float = 1.0) -> int:
+    """Columns of an ``(h, w)`` image resized to ``height`` rows, aspect kept, times ``width_scale`` (≥ 1)."""
+    h, w = shape
+    return max(1, round(w * height / h * width_scale))
+
+
+def resize_to_height(gray: np.ndarray, height: int, width_scale: float = 1.0) -> np.ndarray:
+    """``(h, w)`` uint8 → ``(height, round(w · height / h · width_scale))`` uint8 (≥ 1 column)."""
     h, w = gray.shape
-    new_w = max(1, round(w * height / h))
+    new_w = resized_width(gray.shape, height, width_scale)
     if (h, w) == (height, new_w):
         return gray
     # Pillow's resize filters are antialiased when shrinking (support grows with the scale).
@@ -115,14 +129,13 @@ def prepare(image: Image.Image | np.ndarray, config: PreprocessConfig) -> np.nda
     gray = image if isinstance(image, np.ndarray) else to_grayscale(image)
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError(f"expected a non-empty 2-D grayscale image, got shape {gray.shape}")
-    h, w = gray.shape
-    new_w = max(1, round(w * config.height / h))
+    new_w = resized_width(gray.shape, config.height, config.width_scale)
     if new_w > config.max_width:
         raise ImageTooWideError(
             f"line is {new_w} px wide at height {config.height} (limit {config.max_width}); split it into shorter lines"
         )
     background = background_level(gray)
-    resized = resize_to_height(gray, config.height)
+    resized = resize_to_height(gray, config.height, config.width_scale)
     resized = pad_width(resized, padded_width(resized.shape[1], config), background)
     return ((resized.astype(np.float32) / 255.0) - config.mean) / config.std
 

@@ -1,17 +1,20 @@
 """Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
 
-    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]] [--force]
+    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]]
+        [--width-scale X] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
 anything else. ``--onnx`` also writes the ONNX export next to it (``weights/default.onnx``: what
 `ocrlite predict` runs by default when onnxruntime is installed), fp32 or quantised with
-``--int8 MODE`` (the modes of ``ocrlite export --int8``). Refuses to overwrite an existing file
-unless --force.
+``--int8 MODE`` (the modes of ``ocrlite export --int8``). ``--width-scale X`` stores the horizontal
+stretch measured by ``scripts/tune_width_scale.py`` in the file's preprocessing settings (default:
+keep the source's). Refuses to overwrite an existing file unless --force.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -25,6 +28,7 @@ def main() -> int:
     parser.add_argument("dest")
     parser.add_argument("--onnx", action="store_true", help="also write DEST with a .onnx suffix")
     parser.add_argument("--int8", choices=INT8_MODES, default=None, help="quantise the --onnx file (default: fp32)")
+    parser.add_argument("--width-scale", type=float, default=None, help="store this preprocessing width_scale")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     if args.int8 and not args.onnx:
@@ -37,7 +41,10 @@ def main() -> int:
             return 2
     loaded = load_checkpoint(args.source)
     raw = read_checkpoint(args.source)
-    ck = checkpoint_dict(loaded.model, loaded.config, loaded.charset, loaded.preprocess,
+    preprocess = loaded.preprocess
+    if args.width_scale is not None:
+        preprocess = dataclasses.replace(preprocess, width_scale=args.width_scale)
+    ck = checkpoint_dict(loaded.model, loaded.config, loaded.charset, preprocess,
                          metrics=raw.get("metrics"), train=raw.get("train"), half=True)
     atomic_save(ck, dest)
     if args.onnx:

@@ -7,7 +7,8 @@
 #   scripts/train_comparison.sh squeezenet xception                       # 2 CPU cores: ~2-3 h each
 #   scripts/train_comparison.sh -- --device cuda --workers 14 --threads 2  # a GPU machine: data workers are the limit
 #
-# Then ship each: python scripts/ship_weights.py runs/NAME/best.pt weights/NAME.pt
+# Then tune and ship each: python scripts/tune_width_scale.py runs/NAME/best.pt --sets /tmp/tune_seen /tmp/tune_unseen
+#                           python scripts/ship_weights.py runs/NAME/best.pt weights/NAME.pt --width-scale X
 set -euo pipefail
 
 VAL_SET=${VAL_SET:-../shared/data/sroie_dev}

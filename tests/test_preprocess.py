@@ -53,6 +53,18 @@ def test_aspect_kept_and_width_multiple_of_four():
     assert prepare(Image.new("L", (40, 40), 0), PreprocessConfig(height=48)).shape == (48, 48)
 
 
+def test_width_scale_stretches_after_the_height_resize():
+    image = Image.new("L", (1000, 20), 255)
+    assert prepare(image, PreprocessConfig(width_scale=1.2)).shape == (32, 1920)
+    assert prepare(image, PreprocessConfig(width_scale=0.5)).shape == (32, 800)
+    # the width limit applies to the stretched line
+    with pytest.raises(ImageTooWideError):
+        prepare(Image.new("L", (2000, 20), 255), PreprocessConfig(width_scale=1.5))
+    for bad in (0.0, -1.0, 10.0):
+        with pytest.raises(ValueError, match="width_scale"):
+            PreprocessConfig(width_scale=bad)
+
+
 def test_normalisation_range():
     out = prepare(Image.new("L", (64, 32), 255), PreprocessConfig())
     assert np.allclose(out, 1.0)

@@ -1,0 +1,69 @@
+"""width_scale: stored in checkpoints and ONNX files, overridable per command, tuned by a script."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ocrlite.cli import main
+from ocrlite.predict import Recognizer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def labelled_set(tmp_path, line_images):
+    folder = tmp_path / "set"
+    (folder / "images").mkdir(parents=True)
+    rows = []
+    for i, (image, text) in enumerate(line_images):
+        image.save(folder / "images" / f"{i}.png")
+        rows.append(f"images/{i}.png\t{text}")
+    (folder / "labels.tsv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def test_tune_picks_the_scale_the_model_was_trained_at(trained_checkpoint, line_images):
+    """The fixture model memorised its lines at scale 1.0; squeezing them to 0.6 must cost CER."""
+    tune = _script("tune_width_scale").tune
+    rec = Recognizer.load(trained_checkpoint)
+    grays = [np.asarray(im) for im, _ in line_images]
+    best, rows = tune(rec, {"lines": (grays, [t for _, t in line_images])}, [0.6, 1.0], fold_case=False)
+    assert best == 1.0
+    assert rows[0]["lines"] > rows[1]["lines"] + 0.1, rows
+    assert rec.preprocess.width_scale == 1.0  # restored
+
+
+def test_shipped_scale_travels_to_onnx_and_cli_override(tmp_path, trained_checkpoint, labelled_set, capsys):
+    shipped = tmp_path / "shipped.pt"
+    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "ship_weights.py"), str(trained_checkpoint),
+                          str(shipped), "--width-scale", "1.25"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    rec = Recognizer.load(shipped)
+    assert rec.preprocess.width_scale == 1.25
+    assert rec.prepare(np.full((20, 100), 255, np.uint8)).shape == (32, 200)  # 100·32/20·1.25
+    if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("onnx"):
+        from ocrlite.export import export_onnx
+        from ocrlite.onnx_engine import OnnxRecognizer
+
+        export_onnx(shipped, tmp_path / "m.onnx")
+        assert OnnxRecognizer.load(tmp_path / "m.onnx").preprocess == rec.preprocess
+
+    def cer(*extra: str) -> float:
+        assert main(["eval", str(labelled_set), "--weights", str(trained_checkpoint), "--json", *extra]) == 0
+        return json.loads(capsys.readouterr().out)[0]["cer"]
+
+    assert cer("--width-scale", "0.6") > cer() + 0.1
+    assert main(["eval", str(labelled_set), "--weights", str(trained_checkpoint), "--width-scale", "0"]) == 2
+    assert "width_scale" in capsys.readouterr().err
