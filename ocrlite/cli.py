@@ -282,6 +282,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="optimiser steps (default 10000; on --resume, the run's own unless given)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--height", type=int, default=32)
+    p.add_argument("--width-scale", type=float, default=None, metavar="X",
+                   help="stretch every line horizontally by X after the height resize, in training and in the "
+                   "saved model (default: 1.0, or the --init model's)")
     p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")
     p.add_argument("--train-data", nargs="*", default=[], metavar="SET", help="real sets (folder with labels.tsv)")
     p.add_argument("--synth-ratio", type=float, default=None,
@@ -323,6 +326,7 @@ def _run_train(args: argparse.Namespace) -> int:
         charset = _load_charset(args.charset)
         cfg = TrainConfig(
             backbone=args.backbone, out=args.out, steps=args.steps, batch_size=args.batch_size, height=args.height,
+            width_scale=args.width_scale,
             charset=charset.chars, backbone_kwargs=_parse_kwargs(args.backbone_kw), hidden_size=args.hidden_size,
             train_data=args.train_data,
             synth_ratio=args.synth_ratio if args.synth_ratio is not None else (0.5 if args.train_data else 1.0),

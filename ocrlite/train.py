@@ -50,6 +50,7 @@ class TrainConfig:
     steps: int | None = None  # None: DEFAULT_STEPS for a new run, the run's own steps on --resume
     batch_size: int = 32
     height: int = 32
+    width_scale: float | None = None  # None: 1.0 for a new run, the --init model's for a fine-tune
     charset: str = PRINTABLE_ASCII
     backbone_kwargs: dict[str, Any] = field(default_factory=dict)
     hidden_size: int = 96
@@ -144,8 +145,10 @@ class Trainer:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
         self.charset = Charset(cfg.charset)
-        self.preprocess = PreprocessConfig(height=cfg.height)
         init_state = self._init_from(cfg.init) if cfg.init and resume_state is None else None
+        if cfg.width_scale is None:
+            cfg.width_scale = 1.0
+        self.preprocess = PreprocessConfig(height=cfg.height, width_scale=cfg.width_scale)
         self.model_config = ModelConfig(cfg.backbone, self.charset.num_classes, dict(cfg.backbone_kwargs),
                                         hidden_size=cfg.hidden_size)
         # channels_last: mkldnn's depthwise convs run ~1.2× faster in it on CPU (measured).
@@ -209,6 +212,8 @@ class Trainer:
         self.cfg.backbone_kwargs = dict(loaded.config.backbone_kwargs)
         self.cfg.hidden_size = loaded.config.hidden_size
         self.cfg.height = loaded.preprocess.height
+        if self.cfg.width_scale is None:
+            self.cfg.width_scale = loaded.preprocess.width_scale
         return loaded.model.state_dict(), loaded.charset
 
     def _restore(self, ck: dict[str, Any]) -> None:

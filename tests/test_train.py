@@ -111,6 +111,24 @@ def test_init_with_extended_charset_keeps_shared_rows(tmp_path):
     assert not torch.equal(after[1], before[1])      # 'x' is new
 
 
+def test_width_scale_is_trained_with_saved_and_inherited_by_init(tmp_path):
+    train(tiny_cfg(tmp_path / "wide", steps=3, val_every=3, width_scale=1.3))
+    wide = load_checkpoint(tmp_path / "wide" / "last.pt")
+    assert wide.preprocess.width_scale == 1.3
+    trainer = Trainer(tiny_cfg(tmp_path / "plain"))
+    assert trainer.preprocess.width_scale == 1.0 and trainer.cfg.width_scale == 1.0
+    # the training stream prepares the same synthetic line 1.3x wider (same seed, same index)
+    wide_stream = Trainer(tiny_cfg(tmp_path / "wide2", width_scale=1.3)).loader().dataset
+    narrow_stream = trainer.loader().dataset
+    for i in range(4):
+        (wide_image, text), (narrow_image, same_text) = wide_stream.sample(i), narrow_stream.sample(i)
+        assert text == same_text and abs(wide_image.shape[1] / narrow_image.shape[1] - 1.3) < 0.1
+    fine_tune = Trainer(tiny_cfg(tmp_path / "ft", init=str(tmp_path / "wide" / "last.pt")))
+    assert fine_tune.preprocess.width_scale == 1.3
+    explicit = Trainer(tiny_cfg(tmp_path / "ft2", init=str(tmp_path / "wide" / "last.pt"), width_scale=1.0))
+    assert explicit.preprocess.width_scale == 1.0
+
+
 def _levenshtein(a: str, b: str) -> int:
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
