@@ -337,7 +337,7 @@ def _run_train(args: argparse.Namespace) -> int:
         )
         if not 0.0 <= cfg.synth_ratio <= 1.0:
             raise ValueError(f"--synth-ratio must be in [0, 1], got {cfg.synth_ratio}")
-        best = train(cfg, resume=args.resume, force=args.force, stop_at=args.stop_at)
+        train(cfg, resume=args.resume, force=args.force, stop_at=args.stop_at)
     except (RunDirError, CharsetError, CheckpointError, LabelFileError, ValueError, FileNotFoundError) as err:
         _err(str(err))
         return 2

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 
 from ocrlite.batches import Batch, BatchStream
 from ocrlite.charset import PRINTABLE_ASCII, Charset
-from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint, unwrap
+from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
 from ocrlite.data import read_label_set
 from ocrlite.evaluate import evaluate_prepared
 from ocrlite.model import ModelConfig, build_model, count_parameters

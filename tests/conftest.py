@@ -42,6 +42,19 @@ def line_images() -> list[tuple[Image.Image, str]]:
 
 
 @pytest.fixture()
+def labelled_set(tmp_path, line_images):
+    """The fixture lines saved as a labelled set folder (``labels.tsv`` + ``images/``)."""
+    folder = tmp_path / "set"
+    (folder / "images").mkdir(parents=True)
+    rows = []
+    for i, (image, text) in enumerate(line_images):
+        image.save(folder / "images" / f"{i}.png")
+        rows.append(f"images/{i}.png\t{text}")
+    (folder / "labels.tsv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 

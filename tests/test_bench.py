@@ -8,18 +8,6 @@ import pytest
 from ocrlite.cli import main
 
 
-@pytest.fixture()
-def labelled_set(tmp_path, line_images):
-    folder = tmp_path / "set"
-    (folder / "images").mkdir(parents=True)
-    rows = []
-    for i, (image, text) in enumerate(line_images):
-        image.save(folder / "images" / f"{i}.png")
-        rows.append(f"images/{i}.png\t{text}")
-    (folder / "labels.tsv").write_text("\n".join(rows) + "\n")
-    return folder
-
-
 def test_bench_writes_table_csv_and_plot(tmp_path, trained_checkpoint, labelled_set, capsys):
     pytest.importorskip("matplotlib")
     engines = ["torch", "onnx"] if _has_onnxruntime() else ["torch"]

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from ocrlite.cli import main
 from ocrlite.predict import Recognizer
@@ -20,18 +19,6 @@ def _script(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture()
-def labelled_set(tmp_path, line_images):
-    folder = tmp_path / "set"
-    (folder / "images").mkdir(parents=True)
-    rows = []
-    for i, (image, text) in enumerate(line_images):
-        image.save(folder / "images" / f"{i}.png")
-        rows.append(f"images/{i}.png\t{text}")
-    (folder / "labels.tsv").write_text("\n".join(rows) + "\n")
-    return folder
 
 
 def test_tune_picks_the_scale_the_model_was_trained_at(trained_checkpoint, line_images):
