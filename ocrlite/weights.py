@@ -4,7 +4,7 @@
 comparison) and the default model: ``default.pt`` and its ONNX export ``default.onnx`` (made by
 ``scripts/ship_weights.py --onnx --int8 dynamic``; which backbone and why: weights/README.md). With no
 ``--weights``, ``--engine auto`` runs that ONNX file with onnxruntime when onnxruntime is installed
-(≈6× faster at batch 1 on CPU, measured in the README) and the torch checkpoint otherwise.
+(≈5× faster at batch 1 on CPU, measured in the README) and the torch checkpoint otherwise.
 """
 
 from __future__ import annotations
