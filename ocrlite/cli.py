@@ -20,42 +20,16 @@ def _err(msg: str) -> None:
     print(f"ocrlite: {msg}", file=sys.stderr)
 
 
-def _set_threads(threads: int | None) -> None:
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-
-
 class SetupError(Exception):
     """A model or option problem that stops a command before any input is read (exit 2)."""
 
 
 def _load_recognizer(args: argparse.Namespace):
     """The recognizer for ``--engine`` (onnx: onnxruntime only, torch is never imported), with decoder options."""
-    from ocrlite.weights import NoDefaultWeightsError, resolve_engine
+    from ocrlite.weights import load_recognizer
 
     try:
-        try:
-            engine, weights = resolve_engine(getattr(args, "engine", "auto"), args.weights)
-        except NoDefaultWeightsError as err:
-            raise SetupError(str(err)) from None
-        if engine == "onnx":
-            from ocrlite.onnx_engine import OnnxModelError, OnnxRecognizer
-
-            try:
-                rec = OnnxRecognizer.load(weights, threads=args.threads)
-            except OnnxModelError as err:
-                raise SetupError(str(err)) from None
-        else:
-            from ocrlite.checkpoint import CheckpointError
-            from ocrlite.predict import Recognizer
-
-            _set_threads(args.threads)
-            try:
-                rec = Recognizer.load(weights)
-            except CheckpointError as err:
-                raise SetupError(str(err)) from None
+        rec = load_recognizer(args.weights, getattr(args, "engine", "auto"), args.threads)
         lexicon = None
         if getattr(args, "lexicon", None):
             from ocrlite.decode import load_lexicon

@@ -12,6 +12,10 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ocrlite.engine import BaseRecognizer
 
 #: Where shipped weights live (the repository's ``weights/`` folder), overridable by $OCRLITE_WEIGHTS_DIR.
 WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve().parent.parent / "weights"))
@@ -69,3 +73,27 @@ def resolve_engine(engine: str, weights: str | Path | None) -> tuple[str, Path]:
         onnx_default = WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
         engine = "onnx" if onnxruntime_available() and onnx_default.is_file() else "torch"
     return engine, default_weights_path(".onnx" if engine == "onnx" else ".pt")
+
+
+def load_recognizer(weights: str | Path | None, engine: str = "auto", threads: int | None = None) -> BaseRecognizer:
+    """Open a model for inference: onnxruntime for ``onnx`` (torch is never imported), torch otherwise.
+
+    ``weights`` None means the shipped default (see :func:`resolve_engine`); ``threads`` sets
+    onnxruntime's intra-op threads or ``torch.set_num_threads`` (None leaves the library default).
+
+    Raises:
+        ValueError: unknown engine; ``OnnxModelError`` / ``CheckpointError`` (both ValueErrors) for a
+            file that is missing or not an ocrlite model; ``NoDefaultWeightsError`` with no default.
+    """
+    engine, path = resolve_engine(engine, weights)
+    if engine == "onnx":
+        from ocrlite.onnx_engine import OnnxRecognizer
+
+        return OnnxRecognizer.load(path, threads=threads)
+    import torch
+
+    from ocrlite.predict import Recognizer
+
+    if threads:
+        torch.set_num_threads(threads)
+    return Recognizer.load(path)

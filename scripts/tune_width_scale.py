@@ -24,20 +24,7 @@ from ocrlite.data import read_label_set
 from ocrlite.engine import BaseRecognizer
 from ocrlite.evaluate import evaluate_prepared
 from ocrlite.images import load_gray
-
-
-def load_recognizer(weights: str, threads: int) -> BaseRecognizer:
-    """An onnxruntime recognizer for ``.onnx`` files, else torch (BatchNorm folded)."""
-    if weights.endswith(".onnx"):
-        from ocrlite.onnx_engine import OnnxRecognizer
-
-        return OnnxRecognizer.load(weights, threads=threads)
-    import torch
-
-    from ocrlite.predict import Recognizer
-
-    torch.set_num_threads(threads)
-    return Recognizer.load(weights)
+from ocrlite.weights import load_recognizer
 
 
 def tune(rec: BaseRecognizer, sets: dict[str, tuple[list, list[str]]], grid: list[float],
@@ -75,7 +62,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         grid = [float(x) for x in args.grid.split(",")]
-        rec = load_recognizer(args.weights, args.threads)
+        rec = load_recognizer(args.weights, threads=args.threads)
         sets = {}
         for path in args.sets:
             lines, _ = read_label_set(path)
