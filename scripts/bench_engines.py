@@ -1,10 +1,11 @@
 """Torch eager vs ONNX fp32 vs ONNX int8 (dynamic and dynamic-all), side by side in one run, per shipped model.
 
     python scripts/bench_engines.py --sets ../shared/data/sroie_dev SYNTH_SET [--weights weights/*.pt] [--limit N]
+        [--engines torch fp32 int8 int8-all]
 
 For each checkpoint: export ONNX fp32, int8 dynamic (BiLSTM + output layer) and int8 dynamic-all
-(convs too) to a temporary folder, then measure
-each engine on each set at 1 and 2 threads: CER and line accuracy (case folded), lines/s at
+(convs too) to a temporary folder — those the chosen engines need — then measure
+each chosen engine on each set at 1 and 2 threads: CER and line accuracy (case folded), lines/s at
 batch 1 and batch 32 (end to end: model + greedy decoding, prepared images), and file size.
 Prints a markdown table.
 """
@@ -21,12 +22,16 @@ from ocrlite.onnx_engine import OnnxRecognizer
 from ocrlite.predict import Recognizer
 from ocrlite.weights import shipped_checkpoints
 
+ENGINES = {"torch": "torch eager", "fp32": "onnx fp32", "int8": "onnx int8 dynamic", "int8-all": "onnx int8 dynamic-all"}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", nargs="*", default=None)
     parser.add_argument("--sets", nargs="+", required=True)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(ENGINES),
+                        help="engines to measure (default: all four)")
     args = parser.parse_args()
     weights = [Path(w) for w in args.weights] if args.weights else shipped_checkpoints()
     print("| model | engine | file (MB) | threads | set | CER | line acc | lines/s b1 | lines/s b32 |")
@@ -34,16 +39,18 @@ def main() -> None:
     for path in weights:
         with tempfile.TemporaryDirectory() as tmp:
             fp32, int8, int8_all = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx", Path(tmp) / "int8_all.onnx"
-            export_onnx(path, fp32)
-            export_onnx(path, int8, int8="dynamic")
-            export_onnx(path, int8_all, int8="dynamic-all")
+            exports = {"fp32": (fp32, None), "int8": (int8, "dynamic"), "int8-all": (int8_all, "dynamic-all")}
+            for key, (file, quantisation) in exports.items():
+                if key in args.engines:
+                    export_onnx(path, file, int8=quantisation)
             torch_rec = Recognizer.load(path)
             sets = load_sets(args.sets, torch_rec.preprocess, args.limit)
-            engines = [("torch eager", path, torch_threads(torch_rec)),
-                       ("onnx fp32", fp32, lambda t: OnnxRecognizer.load(fp32, threads=t)),
-                       ("onnx int8 dynamic", int8, lambda t: OnnxRecognizer.load(int8, threads=t)),
-                       ("onnx int8 dynamic-all", int8_all, lambda t: OnnxRecognizer.load(int8_all, threads=t))]
-            for name, file, make in engines:
+            makers = {"torch": (path, torch_threads(torch_rec)),
+                      "fp32": (fp32, lambda t: OnnxRecognizer.load(fp32, threads=t)),
+                      "int8": (int8, lambda t: OnnxRecognizer.load(int8, threads=t)),
+                      "int8-all": (int8_all, lambda t: OnnxRecognizer.load(int8_all, threads=t))}
+            for key in args.engines:
+                name, (file, make) = ENGINES[key], makers[key]
                 for threads in (1, 2):
                     rec = make(threads)
                     for set_name, (images, truths) in sets.items():
