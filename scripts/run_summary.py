@@ -2,8 +2,10 @@
 
     python scripts/run_summary.py runs/mobilenet runs/shufflenet [--curve]
 
-Reads RUN_DIR/metrics.jsonl (one line per validation) and RUN_DIR/best.pt's metrics. Wall time
-is training's own clock (validation included; time the process was paused is included too).
+Reads RUN_DIR/metrics.jsonl (one line per validation) and RUN_DIR/best.pt's metrics — or, in a
+fresh checkout where runs hold only their committed metrics.jsonl, the metrics of the shipped
+weights/*.pt that was trained in RUN_DIR (its stored ``train.out``). Wall time is training's own
+clock (validation included; time the process was paused is included too).
 """
 
 from __future__ import annotations
@@ -37,10 +39,21 @@ def curve_table(records: list[dict]) -> list[str]:
     return rows
 
 
-def summary_row(run: Path) -> str:
-    """``| run | backbone | steps | samples | wall h | best step | CER per set |`` for best.pt."""
+def best_checkpoint(run: Path, weights_dir: Path = Path("weights")) -> Path | None:
+    """RUN/best.pt if present, else the shipped checkpoint whose ``train.out`` is RUN; None if neither."""
+    if (run / "best.pt").is_file():
+        return run / "best.pt"
+    for path in sorted(weights_dir.glob("*.pt")):
+        out = read_checkpoint(path).get("train", {}).get("out")
+        if out is not None and Path(out).resolve() == run.resolve():
+            return path
+    return None
+
+
+def summary_row(run: Path, best_path: Path) -> str:
+    """``| run | backbone | steps | samples | wall h | best step | CER per set |`` for the best checkpoint."""
     records = read_metrics(run)
-    best = read_checkpoint(run / "best.pt")
+    best = read_checkpoint(best_path)
     train, metrics = best.get("train", {}), best.get("metrics", {})
     last = records[-1]
     cers = " | ".join(f"{v['cer']:.2%}" for v in metrics.get("val", {}).values())
@@ -53,16 +66,18 @@ def main() -> int:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--curve", action="store_true", help="also print each run's validation curve")
     args = parser.parse_args()
-    missing = [r for r in args.runs if not (r / "metrics.jsonl").is_file() or not (r / "best.pt").is_file()]
+    best = {run: best_checkpoint(run) for run in args.runs}
+    missing = [r for r in args.runs if not (r / "metrics.jsonl").is_file() or best[r] is None]
     if missing:
-        print(f"{missing[0]}: no metrics.jsonl or best.pt (not a finished validation yet)", file=sys.stderr)
+        print(f"{missing[0]}: no metrics.jsonl, or neither best.pt nor a shipped weights/*.pt trained there "
+              "(not a finished validation yet)", file=sys.stderr)
         return 2
     sets = list(read_metrics(args.runs[0])[0]["val"])
     print("| run | backbone | steps | samples seen | wall time (h) | shipped step | "
           + " | ".join(f"{s} CER" for s in sets) + " |")
     print("|---|---|---|---|---|---|" + "---|" * len(sets))
     for run in args.runs:
-        print(summary_row(run))
+        print(summary_row(run, best[run]))
     if args.curve:
         for run in args.runs:
             print(f"\n{run.name}:\n")
