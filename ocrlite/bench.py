@@ -248,14 +248,14 @@ def bench_tesseract(sets: dict[str, tuple[list[str], list[str]]], warmup: int = 
     return row
 
 
-def write_reports(rows: list[BenchRow], out: Path, command: str) -> None:
-    """``bench.md``, ``bench.csv`` and (with a set) ``bench.png`` in ``out``."""
+def write_reports(rows: list[BenchRow], out: Path, command: str, threads: int = 1) -> None:
+    """``bench.md``, ``bench.csv`` and (with a set) ``bench.png`` in ``out``; ``threads``: those of the per-set columns."""
     out.mkdir(parents=True, exist_ok=True)
     set_names = sorted({s for r in rows for s in r.sets})
     header = ["model", "params (M)", "MMACs/line @32×256", "file (MB)", "latency b1 t1 (ms)", "lines/s b32 t1",
               "lines/s b32 t2"]
     for s in set_names:
-        header += [f"{s} CER", f"{s} line acc", f"{s} lines/s b1 t1", f"{s} lines/s b32"]
+        header += [f"{s} CER", f"{s} line acc", f"{s} lines/s b1 t{threads}", f"{s} lines/s b32 t{threads}"]
     table = []
     for r in rows:
         cells = [r.name, f"{r.params / 1e6:.2f}" if r.params else "–", f"{r.mmacs:.0f}" if r.mmacs else "–",
@@ -275,25 +275,35 @@ def write_reports(rows: list[BenchRow], out: Path, command: str) -> None:
         writer.writerow(header)
         writer.writerows(table)
     if set_names:
-        plot(rows, set_names[0], out / "bench.png")
+        plot(rows, set_names[0], out / "bench.png", threads)
 
 
-def plot(rows: list[BenchRow], set_name: str, path: Path) -> None:
-    """CER versus lines/s (batch 1, 1 thread) on ``set_name``, one labelled point per model."""
+def _crowding(points: list[tuple[str, float, float]], i: int) -> int:
+    """How many earlier points sit close enough to point ``i`` that their labels would overlap its label.
+
+    Close = within 25 % of the x range (labels are wide) and 5 % of the y range; each such label moves this
+    one a line down.
+    """
+    xs, ys = [p[1] for p in points], [p[2] for p in points]
+    dx, dy = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    _, x, y = points[i]
+    return sum(abs(px - x) < 0.25 * dx and abs(py - y) < 0.05 * dy for _, px, py in points[:i])
+
+
+def plot(rows: list[BenchRow], set_name: str, path: Path, threads: int = 1) -> None:
+    """CER versus lines/s (batch 1, ``threads`` threads) on ``set_name``, one labelled point per model."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    points = [(r.name, r.sets[set_name]["lines_s_b1"], 100 * r.sets[set_name]["cer"]) for r in rows if r.sets.get(set_name)]
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    for r in rows:
-        m = r.sets.get(set_name)
-        if not m:
-            continue
-        marker = "s" if r.name.startswith("tesseract") else "o"
-        ax.scatter(m["lines_s_b1"], 100 * m["cer"], marker=marker, s=50)
-        ax.annotate(r.name, (m["lines_s_b1"], 100 * m["cer"]), textcoords="offset points", xytext=(5, 5), fontsize=9)
-    ax.set_xlabel("lines/s (batch 1, 1 thread)")
+    for i, (name, x, y) in enumerate(points):
+        marker = "s" if name.startswith("tesseract") else "o"
+        ax.scatter(x, y, marker=marker, s=50)
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(5, 5 - 11 * _crowding(points, i)), fontsize=9)
+    ax.set_xlabel(f"lines/s (batch 1, {threads} thread{'s' if threads > 1 else ''})")
     ax.set_ylabel(f"CER on {set_name} (%, case folded)")
     ax.set_title("ocrlite backbones: accuracy versus speed")
     ax.grid(alpha=0.3)

@@ -445,7 +445,7 @@ def _run_bench(args: argparse.Namespace) -> int:
         _err(str(err))
         return 2
     out = Path(args.out)
-    write_reports(rows, out, command)
+    write_reports(rows, out, command, threads=args.threads)
     print((out / "bench.md").read_text(encoding="utf-8"))
     return 0
 

@@ -44,3 +44,21 @@ def _has_onnxruntime() -> bool:
     from ocrlite.weights import onnxruntime_available
 
     return onnxruntime_available()
+
+
+def test_report_columns_name_the_threads_they_were_measured_with(tmp_path):
+    pytest.importorskip("matplotlib")
+    from ocrlite.bench import BenchRow, write_reports
+
+    row = BenchRow("m", params=1000, mmacs=1.0, latency_ms=1.0, lines_s_b32_t1=10, lines_s_b32_t2=20,
+                   sets={"s": {"cer": 0.1, "accuracy": 0.5, "lines_s_b1": 30, "lines_s_b32": 40}})
+    write_reports([row], tmp_path, "ocrlite bench --threads 2", threads=2)
+    header = (tmp_path / "bench.csv").read_text().splitlines()[0].split(",")
+    assert "s lines/s b1 t2" in header and "s lines/s b32 t2" in header and "s lines/s b1 t1" not in header
+
+
+def test_plot_labels_of_nearby_points_are_stacked_not_overlapping():
+    from ocrlite.bench import _crowding
+
+    points = [("a", 100.0, 6.0), ("b", 105.0, 6.05), ("c", 300.0, 6.0), ("d", 102.0, 20.0)]
+    assert [_crowding(points, i) for i in range(4)] == [0, 1, 0, 0]
