@@ -1,8 +1,9 @@
 """Shipped weights and engine choice (torch-free, so the onnxruntime path never imports torch).
 
 ``weights/`` holds one inference checkpoint per trained backbone (``<backbone>.pt``, the equal-budget
-comparison) and the default model: ``default.pt`` and its ONNX export ``default.onnx`` (made by
-``scripts/ship_weights.py --onnx --int8 dynamic``; which backbone and why: weights/README.md). With no
+comparison), the default model — ``default.pt`` and its ONNX export ``default.onnx`` (made by
+``scripts/ship_weights.py --onnx --int8 dynamic``; which backbone and why: weights/README.md) — and
+the fastest model, ``fast.pt`` / ``fast.onnx`` (same format; pass it with ``--weights``). With no
 ``--weights``, ``--engine auto`` runs that ONNX file with onnxruntime when onnxruntime is installed
 (≈5× faster at batch 1 on CPU, measured in the README) and the torch checkpoint otherwise.
 """
@@ -19,8 +20,12 @@ if TYPE_CHECKING:
 
 #: Where shipped weights live (the repository's ``weights/`` folder), overridable by $OCRLITE_WEIGHTS_DIR.
 WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve().parent.parent / "weights"))
-#: The shipped default model's file stem (a MobileNet, chosen by the backbone comparison; weights/README.md).
+#: The shipped default model's file stem (an Xception, chosen by the backbone comparison; weights/README.md).
 DEFAULT_MODEL = "default"
+#: The shipped speed-first model's file stem (a MobileNet: about 2× the default's lines/s, less accurate).
+FAST_MODEL = "fast"
+#: Shipped files named for their role rather than their backbone.
+ROLE_MODELS = (DEFAULT_MODEL, FAST_MODEL)
 #: ``--engine`` values.
 ENGINES = ("auto", "torch", "onnx")
 

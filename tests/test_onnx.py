@@ -142,13 +142,17 @@ def test_default_predict_uses_shipped_onnx_without_torch(tmp_path, trained_check
     assert res.stdout.split("\t")[1] == LINES[2]
 
 
-@pytest.mark.skipif(not (WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx").is_file(), reason="no shipped ONNX default")
-def test_shipped_onnx_matches_shipped_checkpoint():
-    """weights/<default>.onnx must be the export of weights/<default>.pt: same charset and preprocessing;
+SHIPPED_ONNX = sorted(WEIGHTS_DIR.glob("*.onnx"))
+
+
+@pytest.mark.skipif(not SHIPPED_ONNX, reason="no shipped ONNX model")
+@pytest.mark.parametrize("onnx_path", SHIPPED_ONNX, ids=[p.name for p in SHIPPED_ONNX])
+def test_shipped_onnx_matches_shipped_checkpoint(onnx_path):
+    """weights/NAME.onnx must be the export of weights/NAME.pt: same charset and preprocessing;
     fp32: logits within 1e-3; int8 (stated margin): the same text on ≥ 90 % of 50 varied rendered lines
     and a CER at most 1 point above the checkpoint's."""
-    torch_rec = Recognizer.load(WEIGHTS_DIR / f"{DEFAULT_MODEL}.pt")
-    onnx_rec = OnnxRecognizer.load(WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx")
+    torch_rec = Recognizer.load(onnx_path.with_suffix(".pt"))
+    onnx_rec = OnnxRecognizer.load(onnx_path)
     assert onnx_rec.charset.chars == torch_rec.charset.chars
     assert onnx_rec.preprocess == torch_rec.preprocess
     sampler, rng = TextSampler(torch_rec.charset, max_length=40), np.random.default_rng(5)

@@ -13,12 +13,12 @@ from ocrlite.checkpoint import load_checkpoint
 from ocrlite.metrics import score
 from ocrlite.predict import Recognizer
 from ocrlite.synth.text import TextSampler
-from ocrlite.weights import DEFAULT_MODEL, shipped_checkpoints
+from ocrlite.weights import ROLE_MODELS, shipped_checkpoints
 
 from conftest import render_clean
 
 MAX_FILE_BYTES = 12_000_000  # the shipped-weights issue's limit per file
-#: Clean lines in three training fonts. Measured: 1.2-2.0 % CER for default, mobilenet, mobilenet_v2 and
+#: Clean lines in three training fonts. Measured: 1.2-2.0 % CER for fast, mobilenet, mobilenet_v2 and
 #: squeezenet, 6.2 % for shufflenet (the weakest); a broken file reads far above the bar.
 CLEAN_LINE_MAX_CER = 0.10
 FONTS = ("DejaVuSans.ttf", "LiberationSerif-Regular.ttf", "LiberationMono-Regular.ttf")
@@ -33,7 +33,7 @@ def test_shipped_checkpoint_is_small_named_and_reads_clean_lines(path):
     loaded = load_checkpoint(path)
     assert all(p.dtype == torch.float32 for p in loaded.model.parameters())  # fp16 storage, fp32 at load
     assert loaded.config.backbone in list_backbones()
-    if path.stem != DEFAULT_MODEL:
+    if path.stem not in ROLE_MODELS:
         assert loaded.config.backbone == path.stem, "comparison weights are named weights/<backbone>.pt"
 
     rec = Recognizer.load(path)
