@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ocrlite.checkpoint import read_checkpoint
+from ocrlite.weights import shipped_checkpoints
 
 
 def read_metrics(run: Path) -> list[dict]:
@@ -39,11 +40,11 @@ def curve_table(records: list[dict]) -> list[str]:
     return rows
 
 
-def best_checkpoint(run: Path, weights_dir: Path = Path("weights")) -> Path | None:
+def best_checkpoint(run: Path) -> Path | None:
     """RUN/best.pt if present, else the shipped checkpoint whose ``train.out`` is RUN; None if neither."""
     if (run / "best.pt").is_file():
         return run / "best.pt"
-    for path in sorted(weights_dir.glob("*.pt")):
+    for path in shipped_checkpoints():
         out = read_checkpoint(path).get("train", {}).get("out")
         if out is not None and Path(out).resolve() == run.resolve():
             return path
