@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ocrlite.checkpoint import read_checkpoint
-from ocrlite.weights import shipped_checkpoints
+from ocrlite.weights import WEIGHTS_DIR, shipped_checkpoints
 
 
 def read_metrics(run: Path) -> list[dict]:
@@ -46,7 +46,8 @@ def best_checkpoint(run: Path) -> Path | None:
         return run / "best.pt"
     for path in shipped_checkpoints():
         out = read_checkpoint(path).get("train", {}).get("out")
-        if out is not None and Path(out).resolve() == run.resolve():
+        # train.out is as typed at training time, relative to the repository root
+        if out is not None and (WEIGHTS_DIR.parent / out).resolve() == run.resolve():
             return path
     return None
 
