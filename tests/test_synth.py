@@ -1,5 +1,7 @@
 """The synthetic generator: determinism, charset coverage, fonts, and the `synth` command."""
 
+import csv
+
 import numpy as np
 import pytest
 
@@ -71,11 +73,30 @@ def test_every_shipped_font_loads_and_renders_the_charset(folder):
 
 def test_fonts_ship_with_licences():
     licences = {p.stem for p in (FONT_DIR / "licenses").iterdir()}
-    listing = (FONT_DIR / "FONTS.tsv").read_text().splitlines()[1:]
-    for row in listing:
-        folder, name, package = row.split("\t")
-        assert (FONT_DIR.parent.parent / folder / name).is_file(), name
-        assert package + ".copyright" in {p.name for p in (FONT_DIR / "licenses").iterdir()} or package in licences
+    with open(FONT_DIR / "FONTS.tsv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    listed = {(r["folder"], r["file"]) for r in rows}
+    shipped = {(".", p.name) for p in discover_fonts(FONT_DIR)} | {("holdout", p.name) for p in discover_fonts(HOLDOUT_FONT_DIR)}
+    assert listed == shipped  # every file recorded, nothing recorded that does not ship
+    for row in rows:
+        assert row["debian_package"] in licences, row["file"]
+        assert row["family"] and row["class"] and row["license"], row["file"]
+        assert row["style"] in ("regular", "bold", "italic", "bold italic"), row["file"]
+
+
+def test_font_library_covers_documents():
+    """Issue 14: >= 300 training files from >= 100 families, a quarter italic; >= 20 holdout families in all four styles."""
+    with open(FONT_DIR / "FONTS.tsv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    train = [r for r in rows if r["folder"] == "."]
+    holdout = [r for r in rows if r["folder"] == "holdout"]
+    assert len(train) >= 300 and len({r["family"] for r in train}) >= 100
+    assert sum(r["style"] in ("italic", "bold italic") for r in train) >= 0.25 * len(train)
+    styles: dict[str, set[str]] = {}
+    for r in holdout:
+        styles.setdefault(r["family"], set()).add(r["style"])
+    assert sum(s == {"regular", "bold", "italic", "bold italic"} for s in styles.values()) >= 20
+    assert not {r["family"] for r in train} & set(styles)  # holdout families never train
 
 
 def test_synth_refuses_non_empty_folder(tmp_path, capsys):

@@ -30,7 +30,8 @@ class AugmentConfig:
         downscale_p: downscale then upscale (low-resolution scans).
         noise_p: Gaussian sensor noise.
         jpeg_p: JPEG compression artefacts.
-        binarize_p: hard thresholding (fax / photocopy look).
+        binarize_p: hard thresholding (fax / photocopy look), with strokes thickened or thinned first.
+        photocopy_p: one to three photocopy generations: crushed contrast, toner speckle, dropouts.
         strength: multiplies every probability.
     """
 
@@ -41,6 +42,7 @@ class AugmentConfig:
     noise_p: float = 0.3
     jpeg_p: float = 0.2
     binarize_p: float = 0.06
+    photocopy_p: float = 0.12
     strength: float = 1.0
 
     def p(self, value: float) -> float:
@@ -70,7 +72,39 @@ class Augmenter:
         """``image: (h, w)`` uint8 → augmented ``(h', w')`` uint8 (geometry may change the size)."""
         self.pipeline.set_random_state(rng, random.Random(int(rng.integers(2**62))))
         out = self.pipeline(image=image)["image"]
+        if rng.random() < self.config.p(self.config.photocopy_p) and out.shape[0] >= 20:
+            out = photocopy(out, rng)
         if rng.random() < self.config.p(self.config.binarize_p):
-            level = (float(out.min()) + float(out.max())) / 2 + rng.uniform(-15, 15)
-            out = np.where(out > level, 255, 0).astype(np.uint8)
+            out = binarize(out, rng)
         return np.ascontiguousarray(out)
+
+
+def binarize(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Hard threshold at mid-range; strokes sometimes thickened or thinned by one pixel first."""
+    level = (float(image.min()) + float(image.max())) / 2 + rng.uniform(-15, 15)
+    dark_ink = float(np.median(image)) > level  # the paper is the majority
+    r = rng.random()
+    if r < 0.25:  # thicker ink: spread the darker side
+        image = cv2.erode(image, np.ones((2, 2), np.uint8)) if dark_ink else cv2.dilate(image, np.ones((2, 2), np.uint8))
+    elif r < 0.4:
+        image = cv2.dilate(image, np.ones((2, 1), np.uint8)) if dark_ink else cv2.erode(image, np.ones((2, 1), np.uint8))
+    return np.where(image > level, 255, 0).astype(np.uint8)
+
+
+def photocopy(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One to three copier generations: contrast crushed towards black and white, toner specks, dropouts."""
+    out = image.astype(np.float32)
+    for _ in range(int(rng.integers(1, 4))):
+        lo, hi = np.percentile(out, 2), np.percentile(out, 98)
+        mid = (lo + hi) / 2 + rng.uniform(-10, 10)
+        gain = rng.uniform(1.5, 3.0) / max(hi - lo, 1.0) * 4
+        out = 255.0 / (1.0 + np.exp(-gain * (out - mid)))
+        ink_is_dark = float(np.median(out)) > mid  # the paper is the majority
+        ink = out < mid if ink_is_dark else out > mid
+        ink_value, paper_value = (0.0, 255.0) if ink_is_dark else (255.0, 0.0)
+        specks = rng.random(out.shape, dtype=np.float32) < rng.uniform(0.001, 0.006)  # toner on the paper
+        out = np.where(specks & ~ink, 0.6 * ink_value + 0.4 * paper_value, out)
+        drops = rng.random(out.shape, dtype=np.float32) < rng.uniform(0.0, 0.015)  # missing toner in strokes
+        out = np.where(drops & ink, 0.5 * ink_value + 0.5 * paper_value, out)
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 0.7))
+    return np.clip(out, 0, 255).astype(np.uint8)

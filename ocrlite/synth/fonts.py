@@ -8,6 +8,7 @@ really has: coverage is measured by comparing each glyph's bitmap with the font'
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,14 +27,52 @@ _MISSING_PROBES = ("\uffff", "\U000f0000", "\ue000")
 
 @dataclass(frozen=True)
 class FontInfo:
-    """A usable font file and the characters it can draw."""
+    """A usable font file and the characters it can draw.
+
+    Attributes:
+        path: the font file.
+        chars: the characters it draws with a real glyph.
+        family: its design family (from ``FONTS.tsv`` when the library lists it, else the font's name table).
+        style: ``regular``, ``bold``, ``italic`` or ``bold italic``.
+        family_has_italic: whether any face of the family is italic (a synthetic slant is only
+            applied to families without one).
+    """
 
     path: Path
     chars: frozenset[str]
+    family: str = ""
+    style: str = "regular"
+    family_has_italic: bool = False
 
     @property
     def name(self) -> str:
         return self.path.stem
+
+
+def _style_of(style_name: str) -> str:
+    name = style_name.lower()
+    italic = any(w in name for w in ("italic", "oblique", "slanted"))
+    bold = any(w in name for w in ("bold", "black", "heavy", "demi"))
+    return {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bold italic"}[
+        (bold, italic)]
+
+
+def font_catalogue(directory: str | Path) -> dict[str, dict[str, str]]:
+    """``FONTS.tsv`` rows for the files of ``directory``, by file name ({} when it is not listed).
+
+    The library's ``FONTS.tsv`` sits in ``data/fonts`` and lists ``holdout/`` files with folder ``holdout``.
+    """
+    directory = Path(directory).resolve()
+    for listing, prefix in ((directory / "FONTS.tsv", "."), (directory.parent / "FONTS.tsv", directory.name)):
+        if listing.is_file():
+            try:
+                with open(listing, encoding="utf-8", newline="") as f:
+                    rows = list(csv.DictReader(f, delimiter="\t"))
+            except (OSError, UnicodeDecodeError, csv.Error):
+                return {}
+            if rows and {"folder", "file", "family", "style"} <= set(rows[0]):
+                return {r["file"]: r for r in rows if r.get("folder") == prefix}
+    return {}
 
 
 def discover_fonts(directory: str | Path = FONT_DIR) -> list[Path]:
@@ -93,14 +132,31 @@ def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> 
     Raises:
         FileNotFoundError: no usable font.
     """
-    infos = []
+    catalogue = font_catalogue(directory)
+    found = []
     for path in discover_fonts(directory):
         try:
             covered = font_coverage(str(path), chars)
+            family, style_name = get_font(str(path), _PROBE_SIZE).getname()
         except OSError:
             continue  # unreadable font file
         if len(covered) >= min_coverage * len(chars):
-            infos.append(FontInfo(path, covered))
-    if not infos:
+            row = catalogue.get(path.name)
+            if row:
+                found.append((path, covered, row["family"], row["style"]))
+            else:
+                found.append((path, covered, (family or path.stem).removeprefix("ocrlite-subset "),
+                              _style_of(style_name or "")))
+    if not found:
         raise FileNotFoundError(f"{directory}: no font covers {min_coverage:.0%} of the charset")
-    return infos
+    italic_families = {family for _, _, family, style in found if "italic" in style}
+    return [FontInfo(path, covered, family, style, family in italic_families)
+            for path, covered, family, style in found]
+
+
+def by_family(fonts: list[FontInfo]) -> list[list[FontInfo]]:
+    """Fonts grouped by design family (families in name order), for family-first sampling."""
+    groups: dict[str, list[FontInfo]] = {}
+    for font in fonts:
+        groups.setdefault(font.family or font.name, []).append(font)
+    return [groups[k] for k in sorted(groups)]

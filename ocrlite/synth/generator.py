@@ -13,7 +13,7 @@ import numpy as np
 
 from ocrlite.charset import Charset
 from ocrlite.synth.augment import AugmentConfig, Augmenter
-from ocrlite.synth.fonts import FONT_DIR, FontInfo, load_fonts
+from ocrlite.synth.fonts import FONT_DIR, FontInfo, by_family, load_fonts
 from ocrlite.synth.render import RenderConfig, render_line
 from ocrlite.synth.text import TextSampler
 
@@ -25,6 +25,8 @@ class GeneratorConfig:
     Attributes:
         fonts: folder of .ttf/.otf files (default ``data/fonts``; ``data/fonts/holdout`` holds unseen families).
         corpus: word list / phrase file (default ``data/corpus/words.txt``).
+        prose: running text, one paragraph per line (default ``data/corpus/prose.txt``).
+        text_weights: text source -> weight, overriding ``ocrlite.synth.text.SOURCE_WEIGHTS``.
         augment: apply camera and scanner effects (albumentations) after rendering.
         render: rendering effect settings.
         augment_config: image-level effect settings.
@@ -33,6 +35,8 @@ class GeneratorConfig:
 
     fonts: str | Path = FONT_DIR
     corpus: str | Path | None = None
+    prose: str | Path | None = None
+    text_weights: dict[str, float] | None = None
     augment: bool = True
     render: RenderConfig = field(default_factory=RenderConfig)
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)
@@ -55,14 +59,21 @@ class LineGenerator:
     def __init__(self, charset: Charset, config: GeneratorConfig | None = None) -> None:
         self.charset = charset
         self.config = cfg = config or GeneratorConfig()
-        self.sampler = TextSampler(charset, cfg.corpus, max_length=cfg.max_length)
+        self.sampler = TextSampler(charset, cfg.corpus, max_length=cfg.max_length, prose=cfg.prose,
+                                   weights=cfg.text_weights)
         self.fonts: list[FontInfo] = load_fonts(cfg.fonts, charset.chars)
+        self.families: list[list[FontInfo]] = by_family(self.fonts)
         self.augmenter = Augmenter(cfg.augment_config) if cfg.augment else None
 
     def generate(self, seed: int, index: int) -> tuple[np.ndarray, str]:
-        """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label)``."""
+        """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label)``.
+
+        The font is drawn family first, then a face of that family, so a family with many
+        weights is no more frequent than one with a single face.
+        """
         rng = np.random.default_rng([seed, index])
-        font = self.fonts[int(rng.integers(len(self.fonts)))]
+        family = self.families[int(rng.integers(len(self.families)))]
+        font = family[int(rng.integers(len(family)))]
         text = "".join(c for c in self.sampler.sample(rng) if c in font.chars).strip()
         if not text:
             drawable = sorted(font.chars - {" "})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from ocrlite.synth.fonts import FontInfo, get_font
 
@@ -36,6 +36,14 @@ class RenderConfig:
         low_contrast_p: chance of ink close to the paper colour.
         inverted_p: chance of light text on a dark background.
         texture_p: chance of paper texture and shading gradients.
+        justify_p: chance of a justified line: word spaces stretched by up to 1.5 ems.
+        kerning_jitter_p: chance of per-glyph spacing jitter (tracking and kerning variation).
+        small_caps_p: chance of small capitals for lower-case letters (the label keeps the case).
+        typewriter_p: chance of a typewriter look: per-glyph baseline jitter and ink density.
+        slant_p: chance of a synthetic slant (8-14 degrees) — only for families without an italic.
+        print_look_p: chance of a laser (toner scatter) or inkjet (ink bleed) look; otherwise offset (crisp).
+        scan_resolution_p: chance of scanning at 150-300 dpi: the ink is sampled down and back up,
+            then thresholded, so hairlines break or serifs fill in.
         strength: multiplies every probability above (0 = clean black-on-white text).
     """
 
@@ -51,24 +59,76 @@ class RenderConfig:
     low_contrast_p: float = 0.1
     inverted_p: float = 0.06
     texture_p: float = 0.4
+    justify_p: float = 0.15
+    kerning_jitter_p: float = 0.1
+    small_caps_p: float = 0.02
+    typewriter_p: float = 0.05
+    slant_p: float = 0.2
+    print_look_p: float = 0.35
+    scan_resolution_p: float = 0.3
     strength: float = 1.0
 
     def p(self, value: float) -> float:
         return min(1.0, value * self.strength)
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, spacing: float) -> None:
-    if spacing == 0:
+@dataclass
+class Layout:
+    """Per-line placement choices: extra space after each glyph, baseline offsets, ink density."""
+
+    tracking: float = 0.0
+    word_space: float = 0.0
+    jitter: float = 0.0
+    baseline_jitter: float = 0.0
+    density_range: tuple[float, float] = (1.0, 1.0)
+
+    @property
+    def plain(self) -> bool:
+        return (self.tracking == 0 and self.word_space == 0 and self.jitter == 0 and self.baseline_jitter == 0
+                and self.density_range == (1.0, 1.0))
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, layout: Layout,
+               rng: Rng, small_caps: ImageFont.FreeTypeFont | None = None) -> float:
+    """Draw ``text`` at baseline ``xy``; returns its width. Glyph by glyph only when the layout needs it."""
+    if layout.plain and small_caps is None:
         draw.text(xy, text, font=font, fill=255, anchor="ls")
-        return
+        return font.getlength(text)
     x, y = xy
-    for ch in text:  # letter spacing: place glyphs one by one
-        draw.text((x, y), ch, font=font, fill=255, anchor="ls")
-        x += font.getlength(ch) + spacing
+    x_start = x
+    for ch in text:
+        glyph_font, glyph = (small_caps, ch.upper()) if (small_caps is not None and ch.islower()) else (font, ch)
+        dy = rng.normal(0, layout.baseline_jitter) if layout.baseline_jitter else 0.0
+        fill = int(255 * rng.uniform(*layout.density_range)) if layout.density_range != (1.0, 1.0) else 255
+        draw.text((x, y + dy), glyph, font=glyph_font, fill=fill, anchor="ls")
+        step = glyph_font.getlength(glyph) + layout.tracking + (layout.word_space if ch == " " else 0.0)
+        if layout.jitter:
+            step += rng.normal(0, layout.jitter)
+        x += max(step, 0.0)
+    return x - x_start - layout.tracking if text else 0.0
 
 
-def _text_width(text: str, font, spacing: float) -> float:
-    return font.getlength(text) + spacing * max(len(text) - 1, 0)
+def _text_width(text: str, font, layout: Layout, small_caps: ImageFont.FreeTypeFont | None = None) -> float:
+    """Upper bound of the drawn width (jitter excluded; the canvas margin absorbs it)."""
+    if small_caps is not None:
+        width = sum((small_caps.getlength(c.upper()) if c.islower() else font.getlength(c)) for c in text)
+    else:
+        width = font.getlength(text)
+    return width + layout.tracking * max(len(text) - 1, 0) + layout.word_space * text.count(" ")
+
+
+def _layout(rng: Rng, cfg: RenderConfig, size: int, text: str) -> Layout:
+    layout = Layout()
+    if rng.random() < cfg.p(cfg.letter_spacing_p):
+        layout.tracking = size * rng.uniform(*cfg.letter_spacing)
+    if " " in text and rng.random() < cfg.p(cfg.justify_p):
+        layout.word_space = size * rng.uniform(0.1, 1.5) * rng.random()
+    if rng.random() < cfg.p(cfg.kerning_jitter_p):
+        layout.jitter = size * rng.uniform(0.01, 0.04)
+    if rng.random() < cfg.p(cfg.typewriter_p):
+        layout.baseline_jitter = size * rng.uniform(0.01, 0.04)
+        layout.density_range = (rng.uniform(0.45, 0.8), 1.0)
+    return layout
 
 
 def smooth_noise(rng: Rng, shape: tuple[int, int], cell: float) -> np.ndarray:
@@ -117,17 +177,20 @@ def render_line(
     pil_font = get_font(str(font.path), size)
     ascent, descent = pil_font.getmetrics()
     line_h = ascent + descent
-    spacing = size * rng.uniform(*cfg.letter_spacing) if rng.random() < cfg.p(cfg.letter_spacing_p) else 0.0
-    width = _text_width(text, pil_font, spacing)
+    layout = _layout(rng, cfg, size, text)
+    small_caps = None
+    if any(c.islower() for c in text) and rng.random() < cfg.p(cfg.small_caps_p):
+        small_caps = get_font(str(font.path), max(6, int(round(size * rng.uniform(0.7, 0.8)))))
+    width = _text_width(text, pil_font, layout, small_caps)
 
     # Canvas: one line height of margin above and below for neighbours and loose crops.
-    margin_x = int(size * 0.8) + 2
+    margin_x = int(size * 0.8) + 2 + int(6 * layout.jitter * max(len(text), 1) ** 0.5)
     canvas_w = int(width) + 2 * margin_x
     baseline = 2 * line_h
     canvas_h = 4 * line_h
     image = Image.new("L", (canvas_w, canvas_h), 0)
     draw = ImageDraw.Draw(image)
-    _draw_text(draw, (margin_x, baseline), text, pil_font, spacing)
+    width = _draw_text(draw, (margin_x, baseline), text, pil_font, layout, rng, small_caps)
     ink_box = image.getbbox()  # (left, top, right, bottom) of the ink, computed in C
     if ink_box is None:  # only spaces or invisible glyphs: use the nominal box
         ink_box = (margin_x, baseline - ascent, margin_x + max(int(width), 1), baseline + descent)
@@ -171,14 +234,55 @@ def render_line(
             draw.rectangle((x, y0, x + thick - 1, y1), fill=255)
 
     mask = np.asarray(image, dtype=np.float32)[y0:y1, x0:x1] * (1.0 / 255.0)
+    if not font.family_has_italic and "italic" not in font.style and rng.random() < cfg.p(cfg.slant_p):
+        mask = slant(mask, rng.uniform(8, 14))
     mask = _print_defects(mask, rng, cfg, size)
     return _compose(mask, rng, cfg)
 
 
+def slant(mask: np.ndarray, degrees: float) -> np.ndarray:
+    """Shear the ink to the right by ``degrees`` (a synthetic oblique), widening the crop to keep it all."""
+    h, w = mask.shape
+    shear = float(np.tan(np.radians(degrees)))
+    extra = int(np.ceil(shear * h))
+    matrix = np.float32([[1, -shear, shear * h], [0, 1, 0]])
+    return cv2.warpAffine(mask, matrix, (w + extra, h), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def print_look(mask: np.ndarray, rng: Rng, size: int) -> np.ndarray:
+    """Laser (toner scattered round the strokes) or inkjet (ink bled into the paper) on the ink mask."""
+    if rng.random() < 0.5:  # laser: toner specks near the strokes, slightly rough edges
+        near = cv2.dilate((mask > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        specks = (rng.random(mask.shape, dtype=np.float32) < rng.uniform(0.02, 0.08)) & near
+        return np.maximum(mask, specks.astype(np.float32) * rng.uniform(0.4, 0.9))
+    sigma = max(0.4, size * rng.uniform(0.01, 0.03))  # inkjet: bleed, then the ink's own threshold
+    bled = cv2.GaussianBlur(mask, (0, 0), sigma)
+    return np.clip((bled - 0.15) / 0.55, 0, 1)
+
+
+def scan_resolution(mask: np.ndarray, rng: Rng) -> np.ndarray:
+    """Scan at a lower resolution: area-sample the ink down, back up, then an ink threshold.
+
+    A low threshold fills in serifs and counters; a high one breaks hairlines.
+    """
+    h, w = mask.shape
+    factor = rng.uniform(0.4, 0.7)
+    small = cv2.resize(mask, (max(2, int(w * factor)), max(2, int(h * factor))), interpolation=cv2.INTER_AREA)
+    back = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    if rng.random() < 0.6:
+        level = rng.uniform(0.3, 0.55)
+        return np.clip((back - level) * rng.uniform(2.5, 5) + 0.5, 0, 1)
+    return back
+
+
 def _print_defects(mask: np.ndarray, rng: Rng, cfg: RenderConfig, size: int) -> np.ndarray:
-    """Dot-matrix heads, thermal fading and broken strokes, bold / thin ink — on the ink mask."""
+    """Dot-matrix heads, laser / inkjet looks, scan resolution, thermal fading, bold / thin ink — on the ink mask."""
     if rng.random() < cfg.p(cfg.dot_matrix_p) and size >= 22:  # smaller dots are illegible
         mask = dot_matrix(mask, rng, size)
+    elif rng.random() < cfg.p(cfg.print_look_p):
+        mask = print_look(mask, rng, size)
+    if rng.random() < cfg.p(cfg.scan_resolution_p) and size >= 20:
+        mask = scan_resolution(mask, rng)
     if rng.random() < cfg.p(cfg.weight_p):
         k = 2 if size < 34 else 3
         kernel = np.ones((k, k), np.uint8)

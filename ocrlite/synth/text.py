@@ -1,4 +1,5 @@
-"""Text sources for synthetic lines: words, receipt lines, numbers, codes, dates, and random strings.
+"""Text sources for synthetic lines: real prose, document furniture, receipts, numbers, codes, dates,
+and random strings — mixed by the weights of :data:`SOURCE_WEIGHTS`.
 
 Every sample is drawn from an explicit ``numpy.random.Generator``, so a line is a pure function
 of the generator's state. Output is always restricted to the charset (characters outside it
@@ -15,11 +16,37 @@ from pathlib import Path
 import numpy as np
 
 from ocrlite.charset import Charset
+from ocrlite.synth import documents
+from ocrlite.synth.prose import load_prose, prose_line
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 CORPUS_DIR = DATA_DIR / "corpus"
 
 Rng = np.random.Generator
+
+#: The text mix: source -> share of lines, and why it has that share. Documents and books are
+#: most of what a general printed-text reader sees, receipts are the project's first use, and
+#: random strings keep every character of the charset in play without a language prior.
+SOURCE_WEIGHTS: dict[str, tuple[float, str]] = {
+    "prose": (0.28, "running text of books and documents, consecutive words: the commonest printed line"),
+    "heading": (0.04, "section titles and numbers, title case and capitals"),
+    "list_item": (0.04, "numbered and bulleted items"),
+    "citation": (0.03, "reference lists: initials, years, page ranges, dense punctuation"),
+    "caption": (0.03, "figure and table captions"),
+    "table_row": (0.04, "numeric table columns of reports and invoices"),
+    "footnote": (0.03, "footnotes, running heads, page numbers"),
+    "equation": (0.03, "equations written as text, quantities with units"),
+    "receipt_line": (0.14, "receipt items and totals: the project's first use (SROIE)"),
+    "number": (0.05, "prices, percentages, quantities"),
+    "date_time": (0.04, "dates and times in many formats"),
+    "code": (0.04, "invoice, serial and reference codes"),
+    "contact": (0.03, "e-mail addresses, URLs, file paths, phone numbers"),
+    "address": (0.03, "street addresses"),
+    "phrase": (0.04, "dictionary words: rare words and names prose does not reach"),
+    "random_chars": (0.06, "uniform over the charset: rare punctuation, no language prior"),
+    "short_token": (0.03, "single words, tokens and punctuation runs"),
+    "mixed_line": (0.02, "long lines joining several sources"),
+}
 
 CURRENCIES = ["$", "RM", "USD", "EUR", "GBP", "S$", "A$", "Rp", "Rs", "CHF", "SGD", "MYR", ""]
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
@@ -53,6 +80,8 @@ class TextSampler:
         corpus: word list or text corpus (one word or phrase per line); default ``data/corpus/words.txt``.
         terms: receipt vocabulary; default ``data/corpus/receipt_terms.txt``.
         max_length: longest line (characters).
+        prose: running text, one paragraph per line (``tag<TAB>text``); default ``data/corpus/prose.txt``.
+        weights: source -> weight, overriding :data:`SOURCE_WEIGHTS` (a source left out keeps its weight).
     """
 
     def __init__(
@@ -61,25 +90,27 @@ class TextSampler:
         corpus: str | Path | None = None,
         terms: str | Path | None = None,
         max_length: int = 96,
+        prose: str | Path | None = None,
+        weights: dict[str, float] | None = None,
     ) -> None:
         self.charset = charset
         self.words = load_words(str(corpus or CORPUS_DIR / "words.txt"))
         self.terms = load_words(str(terms or CORPUS_DIR / "receipt_terms.txt"))
+        self.prose_corpus = load_prose(str(prose or CORPUS_DIR / "prose.txt"))
+        self.surnames = tuple(w for w in self.words if w[:1].isupper() and w[1:].islower() and w.isalpha()) or ("Smith",)
         self.max_length = max_length
+        table = {name: w for name, (w, _) in SOURCE_WEIGHTS.items()}
+        unknown = sorted(set(weights or {}) - set(table))
+        if unknown:
+            raise ValueError(f"unknown text source(s) {unknown}; valid: {sorted(table)}")
+        table.update(weights or {})
         self.sources: list[tuple[float, Callable[[Rng], str]]] = [
-            (0.26, self.phrase),
-            (0.20, self.receipt_line),
-            (0.08, self.number),
-            (0.07, self.date_time),
-            (0.08, self.code),
-            (0.04, self.contact),
-            (0.05, self.address),
-            (0.10, self.random_chars),
-            (0.06, self.short_token),
-            (0.06, self.mixed_line),
+            (w, getattr(self, name)) for name, w in table.items() if w > 0
         ]
-        weights = np.array([w for w, _ in self.sources])
-        self._weights = weights / weights.sum()
+        if not self.sources:
+            raise ValueError("every text source has weight 0")
+        raw = np.array([w for w, _ in self.sources], dtype=np.float64)
+        self._weights = raw / raw.sum()
 
     # ---------------------------------------------------------------- public
     def sample(self, rng: Rng) -> str:
@@ -101,6 +132,35 @@ class TextSampler:
         if r < 0.65:
             return text.lower()
         return text
+
+    def prose(self, rng: Rng) -> str:
+        """Consecutive words of real text, 1 to ``max_length`` characters (mostly 20-80)."""
+        budget = int(np.clip(rng.normal(55, 22), 4, self.max_length))
+        return prose_line(self.prose_corpus, rng, budget)
+
+    def _furniture(self, fn: Callable, rng: Rng) -> str:
+        return fn(self.prose_corpus, rng, self.surnames)
+
+    def heading(self, rng: Rng) -> str:
+        return self._furniture(documents.heading, rng)
+
+    def list_item(self, rng: Rng) -> str:
+        return self._furniture(documents.list_item, rng)
+
+    def citation(self, rng: Rng) -> str:
+        return self._furniture(documents.citation, rng)
+
+    def caption(self, rng: Rng) -> str:
+        return self._furniture(documents.caption, rng)
+
+    def table_row(self, rng: Rng) -> str:
+        return self._furniture(documents.table_row, rng)
+
+    def footnote(self, rng: Rng) -> str:
+        return self._furniture(documents.footnote, rng)
+
+    def equation(self, rng: Rng) -> str:
+        return self._furniture(documents.equation, rng)
 
     def word(self, rng: Rng) -> str:
         return _pick(rng, self.words)
@@ -243,7 +303,7 @@ class TextSampler:
     def mixed_line(self, rng: Rng) -> str:
         """A long line joining several sources, up to ``max_length`` characters."""
         parts = []
+        others = [fn for _, fn in self.sources if fn != self.mixed_line]
         for _ in range(int(rng.integers(2, 7))):
-            src = self.sources[int(rng.choice(len(self.sources) - 1, p=None))][1]
-            parts.append(src(rng))
+            parts.append(others[int(rng.integers(len(others)))](rng) if others else self.random_chars(rng))
         return _pick(rng, [" ", "  ", " | ", ", ", " - "]).join(parts)
