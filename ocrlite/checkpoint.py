@@ -158,6 +158,37 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     return ck
 
 
+#: A recognizer for one text line never needs more parameters than this; a config asking for more
+#: is refused before anything is allocated.
+MAX_PARAMETERS = 200_000_000
+
+
+def check_shapes(path: str | Path, config: ModelConfig, state: dict[str, torch.Tensor]) -> None:
+    """Build the model on the ``meta`` device (no memory) and compare it with ``state`` before the real build.
+
+    Raises:
+        CheckpointError: the config cannot build a model, asks for more than :data:`MAX_PARAMETERS`,
+            or its parameter names / shapes differ from the state dict.
+    """
+    try:
+        with torch.device("meta"):
+            skeleton = build_model(config)
+    except Exception as err:  # noqa: BLE001 - any failure to build is a bad file
+        raise CheckpointError(f"{path}: cannot rebuild the model ({type(err).__name__}: {err})") from None
+    expected = skeleton.state_dict()
+    total = sum(v.numel() for v in expected.values())
+    if total > MAX_PARAMETERS:
+        raise CheckpointError(f"{path}: model config asks for {total:,} parameters (limit {MAX_PARAMETERS:,})")
+    missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if missing or extra:
+        raise CheckpointError(f"{path}: weights do not match the model "
+                              f"({'missing ' + missing[0] if missing else 'unexpected ' + extra[0]})")
+    for name, tensor in expected.items():
+        if tuple(state[name].shape) != tuple(tensor.shape):
+            raise CheckpointError(f"{path}: weights do not match the model ({name} is {tuple(state[name].shape)}, "
+                                  f"the config needs {tuple(tensor.shape)})")
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedCheckpoint:
     """Rebuild model, charset and preprocessing from one checkpoint file.
 
@@ -169,21 +200,31 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
     """
     ck = read_checkpoint(path)
     try:
+        if not all(isinstance(ck[k], dict) for k in ("model", "preprocess", "state_dict")):
+            raise TypeError("model, preprocess and state_dict must be mappings")
         config = ModelConfig(**ck["model"])
         charset = Charset(ck["charset"])
         preprocess = PreprocessConfig(**ck["preprocess"])
-    except (TypeError, CharsetError) as err:
+    except (TypeError, ValueError, CharsetError) as err:
         raise CheckpointError(f"{path}: malformed checkpoint configuration ({err})") from None
+    state = ck["state_dict"]
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise CheckpointError(f"{path}: state_dict must map parameter names to tensors")
     if config.num_classes != charset.num_classes:
         raise CheckpointError(
             f"{path}: charset has {len(charset)} characters (head needs {charset.num_classes} classes) "
             f"but the model was built with {config.num_classes}; the file is inconsistent"
         )
+    check_shapes(path, config, state)
     try:
         model = build_model(config)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, RuntimeError) as err:
         raise CheckpointError(f"{path}: cannot rebuild the model ({err})") from None
-    state = {k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()}
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"{path}: weights hold NaN or infinite values ({bad[0]}{' …' if len(bad) > 1 else ''}); "
+                              f"the run that wrote it diverged")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:

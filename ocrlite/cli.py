@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -17,7 +18,28 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _err(msg: str) -> None:
-    print(f"ocrlite: {msg}", file=sys.stderr)
+    from ocrlite.progress import write_stderr
+
+    write_stderr(f"ocrlite: {msg}\n")
+
+
+def tsv_field(text: str) -> str:
+    """``text`` safe for one tab-separated field: backslash, tab, CR and LF escaped as ``\\ \\t \\r \\n``."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer >= ``low`` (anything else is a usage error naming the option)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+    parse.__name__ = f"integer >= {low}"
+    return parse
 
 
 class SetupError(Exception):
@@ -51,7 +73,7 @@ def _add_decoder_options(p: argparse.ArgumentParser) -> None:
                    help="auto: by the --weights suffix (.onnx → onnxruntime, else torch); with no --weights, the "
                    "shipped ONNX default when onnxruntime is installed, else the torch checkpoint")
     p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
-    p.add_argument("--beam-width", type=int, default=8)
+    p.add_argument("--beam-width", type=at_least(1), default=8)
     p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
     p.add_argument("--allow", default=None, metavar="CHARS", help="only emit these characters, e.g. 0123456789")
     p.add_argument("--block", default=None, metavar="CHARS", help="never emit these characters")
@@ -72,8 +94,8 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--weights", help="checkpoint file (default: the shipped default model in weights/)")
     p.add_argument("--format", choices=["tsv", "json"], default="tsv")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: the engine's choice)")
+    p.add_argument("--batch-size", type=at_least(1), default=32)
+    p.add_argument("--threads", type=at_least(1), default=None, help="CPU threads (default: the engine's choice)")
     _add_decoder_options(p)
     p.set_defaults(func=_run_predict)
 
@@ -97,18 +119,18 @@ def _run_predict(args: argparse.Namespace) -> int:
     results = iter(rec.predict_paths(paths, batch_size=args.batch_size))
     for i, item in enumerate(items):
         if item.error:
-            _err(f"{item.path}: {item.error}")
+            _err(f"{tsv_field(item.path)}: {item.error}")
             failed += 1
             continue
         r = next(results)
         if r.error:
-            _err(f"{r.path}: {r.error}")
+            _err(f"{tsv_field(r.path)}: {r.error}")
             failed += 1
             continue
         pred = r.prediction
         assert pred is not None
         if args.format == "tsv":
-            print(f"{r.path}\t{pred.text}\t{pred.confidence:.4f}", flush=False)
+            print(f"{tsv_field(r.path)}\t{pred.text}\t{pred.confidence:.4f}", flush=False)
         else:
             records.append(
                 {"path": r.path, "text": pred.text, "confidence": round(pred.confidence, 4),
@@ -150,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         _err("interrupted")
         return 130
     except BrokenPipeError:
-        return 0
+        # stdout closed by the reader (``| head``): stop quietly, but say so in the status.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush does not fail
+        except OSError:
+            pass
+        return 141
 
 
 # --------------------------------------------------------------------------- synth
@@ -162,13 +189,17 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--out", required=True, help="output folder (must be empty or new, unless --force)")
-    p.add_argument("--n", type=int, required=True, help="number of lines")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--height", type=int, default=32, help="resize lines to this height (0 = keep render size)")
+    p.add_argument("--n", type=at_least(1), required=True, help="number of lines")
+    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument("--height", type=at_least(0), default=32, help="resize lines to this height (0 = keep render size)")
     p.add_argument("--fonts", default=None, help="folder of .ttf/.otf fonts (default: data/fonts)")
     p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")
     p.add_argument("--corpus", default=None, help="word / phrase list, one per line (default: data/corpus/words.txt)")
-    p.add_argument("--workers", type=int, default=1, help="generator processes")
+    p.add_argument("--prose", default=None, help="running text, one paragraph per line (default: data/corpus/prose.txt)")
+    p.add_argument("--text-sources", nargs="+", default=None, metavar="SOURCE",
+                   help="draw text only from these sources (their weights as in the default mix); "
+                        "e.g. prose heading list_item citation caption table_row footnote equation")
+    p.add_argument("--workers", type=at_least(1), default=1, help="generator processes")
     p.add_argument("--strength", type=float, default=1.0, help="scales every degradation probability (0 = clean)")
     p.add_argument("--no-augment", action="store_true", help="skip the camera/scanner effects")
     p.add_argument("--force", action="store_true", help="write into a non-empty folder")
@@ -201,19 +232,33 @@ def _run_synth(args: argparse.Namespace) -> int:
     if out.is_dir() and any(out.iterdir()) and not args.force:
         _err(f"{out}: folder is not empty; choose a new folder or pass --force to write into it")
         return 2
+    from ocrlite.synth.text import SOURCE_WEIGHTS
+
+    text_weights = None
+    if args.text_sources:
+        unknown = sorted(set(args.text_sources) - set(SOURCE_WEIGHTS))
+        if unknown:
+            _err(f"--text-sources: unknown source(s) {', '.join(unknown)}; valid: {', '.join(SOURCE_WEIGHTS)}")
+            return 2
+        text_weights = {name: (w if name in args.text_sources else 0.0) for name, (w, _) in SOURCE_WEIGHTS.items()}
     try:
         charset = _load_charset(args.charset)
         config = GeneratorConfig(
             fonts=args.fonts or FONT_DIR,
             corpus=args.corpus,
+            prose=args.prose,
+            text_weights=text_weights,
             augment=not args.no_augment,
             render=RenderConfig(strength=args.strength),
             augment_config=AugmentConfig(strength=args.strength),
         )
         write_synth_set(out, args.n, args.seed, charset, config, args.height or None, max(1, args.workers))
-    except (CharsetError, FileNotFoundError) as err:
+    except (CharsetError, FileNotFoundError, ValueError) as err:
         _err(str(err))
         return 2
+    except OSError as err:  # full disk, read-only folder, ...
+        _err(f"{out}: cannot write the set ({err.strerror or err})")
+        return 1
     print(f"wrote {args.n} lines to {out}/labels.tsv and {out}/images/, preview in {out}/preview.png")
     return 0
 
@@ -250,12 +295,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="squeezenet, mobilenet, mobilenet_v2, shufflenet or xception (see ocrlite.backbones)")
     p.add_argument("--backbone-kw", nargs="*", default=[], metavar="KEY=VALUE",
                    help="backbone knobs, e.g. width_mult=0.75")
-    p.add_argument("--hidden-size", type=int, default=96, help="BiLSTM hidden units per direction")
+    p.add_argument("--hidden-size", type=at_least(1), default=96, help="BiLSTM hidden units per direction")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
-    p.add_argument("--steps", type=int, default=None,
+    p.add_argument("--steps", type=at_least(1), default=None,
                    help="optimiser steps (default 10000; on --resume, the run's own unless given)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--height", type=int, default=32)
+    p.add_argument("--batch-size", type=at_least(1), default=32)
+    p.add_argument("--height", type=at_least(8), default=32)
     p.add_argument("--width-scale", type=float, default=None, metavar="X",
                    help="stretch every line horizontally by X after the height resize, in training and in the "
                    "saved model (default: 1.0, or the --init model's)")
@@ -264,21 +309,21 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synth-ratio", type=float, default=None,
                    help="fraction of synthetic lines when --train-data is given (default 0.5)")
     p.add_argument("--val", nargs="*", default=[], metavar="SET", help="extra validation sets (scored case-folded)")
-    p.add_argument("--val-every", type=int, default=500)
-    p.add_argument("--val-size", type=int, default=512, help="lines in each synthetic validation set")
-    p.add_argument("--save-every", type=int, default=100, help="steps between last.pt saves")
+    p.add_argument("--val-every", type=at_least(1), default=500)
+    p.add_argument("--val-size", type=at_least(1), default=512, help="lines in each synthetic validation set")
+    p.add_argument("--save-every", type=at_least(1), default=100, help="steps between last.pt saves")
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--warmup", type=at_least(0), default=300)
     p.add_argument("--init", default=None, metavar="CHECKPOINT", help="fine-tune from this checkpoint")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR/last.pt")
-    p.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+    p.add_argument("--stop-at", type=at_least(1), default=None, metavar="STEP",
                    help="stop at this step with a resumable last.pt (the LR schedule still targets --steps)")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty RUN_DIR")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
-    p.add_argument("--workers", type=int, default=1, help="data-generating processes")
+    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument("--threads", type=at_least(0), default=0, help="torch threads (0 = torch's default)")
+    p.add_argument("--workers", type=at_least(0), default=1, help="data-generating processes")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast for the forward pass")
-    p.add_argument("--max-width", type=int, default=1024, help="drop training lines wider than this (px)")
+    p.add_argument("--max-width", type=at_least(16), default=1024, help="drop training lines wider than this (px)")
     p.add_argument("--fonts", default=None, help="training font folder (default: data/fonts)")
     p.add_argument("--strength", type=float, default=1.0, help="degradation strength")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
@@ -291,7 +336,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from ocrlite.data import LabelFileError
     from ocrlite.synth.fonts import FONT_DIR
     from ocrlite.backbones import list_backbones
-    from ocrlite.train import RunDirError, TrainConfig, train
+    from ocrlite.train import RunDirError, TrainConfig, TrainingDiverged, TrainingStopped, train
 
     if args.backbone not in list_backbones():
         _err(f"unknown backbone {args.backbone!r}; choose one of: {', '.join(list_backbones())}")
@@ -312,6 +357,11 @@ def _run_train(args: argparse.Namespace) -> int:
         if not 0.0 <= cfg.synth_ratio <= 1.0:
             raise ValueError(f"--synth-ratio must be in [0, 1], got {cfg.synth_ratio}")
         train(cfg, resume=args.resume, force=args.force, stop_at=args.stop_at)
+    except TrainingStopped as stopped:
+        return 128 + stopped.signum  # last.pt saved; the shell's convention for "ended by a signal"
+    except TrainingDiverged as err:
+        _err(str(err))
+        return 1
     except (RunDirError, CharsetError, CheckpointError, LabelFileError, ValueError, FileNotFoundError) as err:
         _err(str(err))
         return 2
@@ -333,9 +383,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
     p.add_argument("--ignore-space", action="store_true", help="drop all whitespace before comparing")
     p.add_argument("--errors", default=None, metavar="OUT.tsv", help="write the worst lines here")
-    p.add_argument("--worst", type=int, default=200, help="how many lines --errors keeps")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--worst", type=at_least(1), default=200, help="how many lines --errors keeps")
+    p.add_argument("--batch-size", type=at_least(1), default=64)
+    p.add_argument("--threads", type=at_least(1), default=None)
     p.add_argument("--json", action="store_true", help="print results as JSON")
     _add_decoder_options(p)
     p.set_defaults(func=_run_eval)
@@ -404,8 +454,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backbones", nargs="*", default=None,
                    help="measure untrained default-size models of these backbones instead (no accuracy)")
     p.add_argument("--sets", nargs="*", default=[], metavar="SET", help="labelled sets to score (case folded)")
-    p.add_argument("--threads", type=int, default=1, help="threads for the per-set measurements")
-    p.add_argument("--limit", type=int, default=None, help="use at most this many lines per set")
+    p.add_argument("--threads", type=at_least(1), default=1, help="threads for the per-set measurements")
+    p.add_argument("--limit", type=at_least(1), default=None, help="use at most this many lines per set")
     p.add_argument("--engine", nargs="+", choices=["torch", "onnx"], default=None,
                    help="engines to measure for each checkpoint (default: torch and onnx when onnxruntime is "
                    "installed, else torch)")

@@ -30,6 +30,9 @@ INT8_MODES = ("dynamic", "dynamic-all", "static")
 DYNAMIC_OPS = {"dynamic": ["LSTM", "MatMul", "Gemm"], "dynamic-all": None}
 
 
+MIN_OPSET, MAX_OPSET = 11, 20
+
+
 def _add_metadata(path: Path, info: dict) -> None:
     import onnx
 
@@ -58,6 +61,10 @@ def export_onnx(weights: str | Path, out: str | Path, opset: int = 17, int8: str
     """
     if int8 is not None and int8 not in INT8_MODES:
         raise ValueError(f"unknown int8 mode {int8!r}; choose one of: {', '.join(INT8_MODES)}")
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ValueError(f"--opset must be in {MIN_OPSET}..{MAX_OPSET} (the BiLSTM export needs {MIN_OPSET}+), got {opset}")
+    if Path(out).exists() and Path(weights).exists() and os.path.samefile(out, weights):
+        raise ValueError(f"{out}: is the input checkpoint; choose another --out")
     loaded = load_checkpoint(weights)
     model = fuse_conv_bn(loaded.model).eval()
     out = Path(out)
@@ -81,8 +88,26 @@ def export_onnx(weights: str | Path, out: str | Path, opset: int = 17, int8: str
             final = Path(tmp) / "int8.onnx"
             _quantize(fp32, final, int8, loaded)
         _add_metadata(final, info)
+        _check_loads(final, example.numpy())
         os.replace(final, out)
     return out
+
+
+def _check_loads(path: Path, example: np.ndarray) -> None:
+    """Run the exported file once on onnxruntime; a file it cannot load or run is never written.
+
+    Raises:
+        ValueError: onnxruntime rejects the file.
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        session.run(None, {"images": np.repeat(example, 2, axis=0)})
+    except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
+        raise ValueError(f"the exported model does not run on onnxruntime ({str(err).splitlines()[0][:200]})") from None
 
 
 def _quantize(src: Path, dst: Path, mode: str, loaded) -> None:

@@ -17,6 +17,10 @@ IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pbm", ".pgm", ".ppm", ".pnm"}
 )
 
+#: The only decoders ocrlite lets Pillow use: whatever a file is named, its content must be one of
+#: these (PPM covers PBM/PGM/PNM). Never EPS/PS (Ghostscript), PDF, ICNS, FITS or the other plugins.
+ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "GIF", "WEBP", "PPM")
+
 #: Images with more pixels than this are refused before decoding (a text line needs far fewer).
 MAX_PIXELS = 50_000_000
 
@@ -42,16 +46,17 @@ def load_gray(path: str | Path) -> np.ndarray:
         ImageLoadError: missing, a directory, empty, not an image, truncated, or too large.
     """
     path = Path(path)
-    if not path.exists():
-        raise ImageLoadError(path, "no such file")
-    if path.is_dir():
-        raise ImageLoadError(path, "is a directory, not an image file")
     try:
+        if not path.exists():
+            raise ImageLoadError(path, "no such file")
+        if path.is_dir():
+            raise ImageLoadError(path, "is a directory, not an image file")
         if path.stat().st_size == 0:
             raise ImageLoadError(path, "empty file (0 bytes)")
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged tags: the file is reported or read
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path, formats=ALLOWED_FORMATS) as image:
                 w, h = image.size
                 if w * h > MAX_PIXELS:
                     raise ImageLoadError(
@@ -64,7 +69,8 @@ def load_gray(path: str | Path) -> np.ndarray:
     except ImageLoadError:
         raise
     except UnidentifiedImageError:
-        raise ImageLoadError(path, "not a readable image (unknown or corrupt format)") from None
+        raise ImageLoadError(
+            path, f"not a readable image (not {'/'.join(ALLOWED_FORMATS)}, or corrupt)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ImageLoadError(path, f"refused as a decompression bomb ({err})") from None
     except PermissionError:
@@ -76,3 +82,5 @@ def load_gray(path: str | Path) -> np.ndarray:
         raise ImageLoadError(path, f"cannot decode image ({msg})") from None
     except MemoryError:
         raise ImageLoadError(path, "image too large to decode in memory") from None
+    except Exception as err:  # noqa: BLE001 - a decoder or EXIF parser bug must not end a batch
+        raise ImageLoadError(path, f"cannot decode image ({type(err).__name__}: {err})") from None

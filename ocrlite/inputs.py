@@ -28,15 +28,18 @@ def expand_inputs(args: list[str]) -> list[InputItem]:
     items: list[InputItem] = []
     for arg in args:
         path = Path(arg)
-        if path.is_dir() and not is_image_path(path):
-            files = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
-            if not files:
-                items.append(InputItem(arg, "directory holds no image files"))
-            items.extend(InputItem(str(p)) for p in files)
-        elif path.suffix.lower() in LIST_EXTENSIONS and path.is_file():
-            items.extend(_read_list(path))
-        else:
-            items.append(InputItem(arg))  # image (or missing/bad file: reported when loaded)
+        try:
+            if path.is_dir() and not is_image_path(path):
+                files = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
+                if not files:
+                    items.append(InputItem(arg, "directory holds no image files"))
+                items.extend(InputItem(str(p)) for p in files)
+            elif path.suffix.lower() in LIST_EXTENSIONS and path.is_file():
+                items.extend(_read_list(path))
+            else:
+                items.append(InputItem(arg))  # image (or missing/bad file: reported when loaded)
+        except OSError as err:  # unreadable folder, name too long, ...
+            items.append(InputItem(arg, f"cannot read ({err.strerror or err})"))
     return items
 
 

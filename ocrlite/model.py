@@ -35,6 +35,21 @@ class ModelConfig:
     hidden_size: int = 96
     num_layers: int = 2
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.num_classes, int) or not 2 <= self.num_classes <= 100_000:
+            raise ValueError(f"num_classes must be an integer in 2..100000, got {self.num_classes!r}")
+        for name, low, high in (("in_channels", 1, 4), ("hidden_size", 1, 4096), ("num_layers", 1, 16)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
+        if not isinstance(self.backbone_kwargs, dict):
+            raise ValueError(f"backbone_kwargs must be a mapping, got {type(self.backbone_kwargs).__name__}")
+        for key, value in self.backbone_kwargs.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                low_ok = value > 0 if ("mult" in key or "width" in key or "channels" in key) else value >= 0
+                if not (low_ok and value < 1e4):
+                    raise ValueError(f"backbone_kwargs {key}={value!r} is out of range")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

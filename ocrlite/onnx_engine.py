@@ -59,8 +59,24 @@ class OnnxRecognizer(BaseRecognizer):
         meta = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         if meta is None:
             raise OnnxModelError(f"{path}: ONNX model has no ocrlite metadata (export it with `ocrlite export`)")
-        info = json.loads(meta)
-        return cls(session, Charset(info["charset"]), PreprocessConfig(**info["preprocess"]), info.get("int8"))
+        try:
+            info = json.loads(meta)
+            if not isinstance(info, dict) or not isinstance(info.get("preprocess"), dict):
+                raise TypeError("expected a JSON object with charset and preprocess")
+            charset = Charset(info["charset"])
+            preprocess = PreprocessConfig(**info["preprocess"])
+            int8 = info.get("int8")
+        except (ValueError, TypeError, KeyError) as err:  # JSONDecodeError and CharsetError are ValueErrors
+            raise OnnxModelError(f"{path}: malformed ocrlite metadata ({type(err).__name__}: {err})") from None
+        classes = session.get_outputs()[0].shape[-1]
+        if isinstance(classes, int) and classes != charset.num_classes:
+            raise OnnxModelError(f"{path}: the model outputs {classes} classes but its charset needs "
+                                 f"{charset.num_classes}; the file is inconsistent")
+        rec = cls(session, charset, preprocess, int8 if isinstance(int8, str) else None)
+        probe = rec.logits(np.full((1, 1, preprocess.height, 64), 0.5, np.float32))
+        if not np.isfinite(probe).all():
+            raise OnnxModelError(f"{path}: the model outputs NaN or infinite values (diverged weights)")
+        return rec
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """``(B, 1, H, W)`` → ``(B, W / 4, K)`` logits."""

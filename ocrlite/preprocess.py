@@ -39,6 +39,16 @@ class PreprocessConfig:
     width_scale: float = 1.0
 
     def __post_init__(self) -> None:
+        for name in ("height", "width_multiple", "min_width", "max_width"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65536:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not 8 <= self.height <= 512:
+            raise ValueError(f"height must be between 8 and 512, got {self.height}")
+        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (self.mean, self.std, self.width_scale)):
+            raise ValueError("mean, std and width_scale must be finite numbers")
+        if self.std == 0:
+            raise ValueError("std must not be 0")
         if not 0.25 <= self.width_scale <= 4.0:
             raise ValueError(f"width_scale must be between 0.25 and 4.0, got {self.width_scale}")
 

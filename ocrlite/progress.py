@@ -6,6 +6,20 @@ import sys
 import time
 
 
+def write_stderr(text: str) -> bool:
+    """Write to stderr; False (and nothing raised) when stderr is closed or a broken pipe.
+
+    Progress and log lines are for a person watching: losing them must never stop the work
+    (``ocrlite train ... 2>&1 | head -1`` keeps training).
+    """
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        return True
+    except (OSError, ValueError):  # BrokenPipeError, EBADF, a closed stream
+        return False
+
+
 def format_seconds(seconds: float) -> str:
     """``3725`` → ``'1:02:05'``."""
     seconds = int(max(0, seconds))
@@ -32,6 +46,7 @@ class Progress:
         self.initial = self.n = initial
         self._last = 0.0
         self.fields: dict[str, str] = {}
+        self.silent = False  # set when stderr stops accepting output
 
     def update(self, n: int = 1, **fields: object) -> None:
         """Advance by ``n`` and set extra ``key=value`` fields."""
@@ -54,15 +69,11 @@ class Progress:
         extra = " ".join(f"{k}={v}" for k, v in self.fields.items())
         line = (f"{self.desc} [{bar:<20}] {self.n}/{self.total} {rate:.1f} {self.unit}/s "
                 f"elapsed {format_seconds(now - self.start)} eta {format_seconds(eta)} {extra}").rstrip()
-        if self.tty:
-            sys.stderr.write("\r" + line[:200] + "\x1b[K")
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
+        if not self.silent:
+            self.silent = not write_stderr("\r" + line[:200] + "\x1b[K" if self.tty else line + "\n")
 
     def close(self) -> None:
         if self._last == 0.0 or self.n < self.total:
             self._draw(time.perf_counter())
-        if self.tty:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+        if self.tty and not self.silent:
+            write_stderr("\n")

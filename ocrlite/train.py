@@ -33,6 +33,8 @@ from ocrlite.preprocess import PreprocessConfig, prepare
 from ocrlite.progress import Progress, format_seconds
 from ocrlite.synth.augment import AugmentConfig
 from ocrlite.synth.fonts import FONT_DIR, HOLDOUT_FONT_DIR
+from ocrlite.locks import LOCK_NAME, FolderBusyError, lock_folder
+from ocrlite.progress import write_stderr
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator
 from ocrlite.synth.render import RenderConfig
 
@@ -76,6 +78,57 @@ class TrainConfig:
     fold_case_val: bool = True
 
 
+def validate_config(cfg: TrainConfig) -> None:
+    """Reject settings that cannot train, naming the option (before any folder, model or worker exists).
+
+    Raises:
+        ValueError: the first bad option.
+    """
+    positive = {"--steps": cfg.steps, "--batch-size": cfg.batch_size, "--val-every": cfg.val_every,
+                "--save-every": cfg.save_every, "--val-size": cfg.val_size, "--height": cfg.height}
+    for option, value in positive.items():
+        if value is not None and value < 1:
+            raise ValueError(f"{option} must be >= 1, got {value}")
+    for option, value in {"--seed": cfg.seed, "--workers": cfg.workers, "--threads": cfg.threads,
+                          "--warmup": cfg.warmup}.items():
+        if value < 0:
+            raise ValueError(f"{option} must be >= 0, got {value}")
+    if not (math.isfinite(cfg.lr) and cfg.lr > 0):
+        raise ValueError(f"--lr must be a positive number, got {cfg.lr}")
+    if not (math.isfinite(cfg.strength) and cfg.strength >= 0):
+        raise ValueError(f"--strength must be >= 0, got {cfg.strength}")
+    if cfg.max_width < 4 * cfg.height:
+        raise ValueError(f"--max-width must be at least 4 x --height ({4 * cfg.height} px), got {cfg.max_width}")
+    if cfg.width_scale is not None and not (math.isfinite(cfg.width_scale) and 0.25 <= cfg.width_scale <= 4):
+        raise ValueError(f"--width-scale must be in [0.25, 4], got {cfg.width_scale}")
+    try:
+        with torch.device("meta"):
+            build_model(ModelConfig(cfg.backbone, len(cfg.charset) + 1, dict(cfg.backbone_kwargs),
+                                    hidden_size=cfg.hidden_size))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"--backbone-kw / --hidden-size: cannot build {cfg.backbone} ({err})") from None
+    try:
+        device = torch.device(cfg.device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"--device {cfg.device!r} is not a device; use cpu, cuda or cuda:N") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"--device {cfg.device!r}: ocrlite trains on cpu or cuda")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {cfg.device}: no CUDA device is available here")
+
+
+class TrainingStopped(Exception):
+    """A stop signal (Ctrl-C, SIGTERM) ended the run early; last.pt was saved. ``signum`` is the signal."""
+
+    def __init__(self, signum: int, step: int) -> None:
+        super().__init__(f"stopped by signal {signum} at step {step}")
+        self.signum, self.step = signum, step
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss (or a weight) became NaN or infinite; the last good last.pt is kept."""
+
+
 class RunDirError(ValueError):
     """The run folder exists and neither --resume nor --force was given (or --resume has nothing to resume)."""
 
@@ -110,7 +163,7 @@ def _is_rank0() -> bool:
 
 def _log(msg: str) -> None:
     if _is_rank0():
-        print(msg, file=sys.stderr, flush=True)
+        write_stderr(msg + "\n")
 
 
 def _ignore_stop_signals(_worker_id: int) -> None:
@@ -121,6 +174,22 @@ def _ignore_stop_signals(_worker_id: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _stop_workers(batches: Any) -> None:
+    """End the DataLoader's worker processes now (they ignore SIGTERM, see :func:`_ignore_stop_signals`).
+
+    After an error in a worker or in the step, waiting for them at exit would hang forever.
+    """
+    for worker in getattr(batches, "_workers", []):
+        if worker.is_alive():
+            worker.kill()
+    shutdown = getattr(batches, "_shutdown_workers", None)
+    if shutdown is not None:
+        try:
+            shutdown()
+        except Exception:  # noqa: BLE001 - best effort: the workers are already gone
+            pass
 
 
 class Trainer:
@@ -136,6 +205,9 @@ class Trainer:
         self.samples_seen = 0
         self.best = math.inf
         self.elapsed_before = 0.0
+        self.stop_signal: int | None = None
+        validate_config(cfg)
+        self._lock_run_dir()
         resume_state = self._check_run_dir(resume, force)
         if resume_state is not None:
             self.cfg = cfg = self._merge_resumed(resume_state["train"], cfg)
@@ -181,15 +253,24 @@ class Trainer:
             if "resume" not in ck:
                 raise RunDirError(f"{last}: has no optimizer state; it is not a resumable last.pt")
             return ck
-        if self.out.exists() and any(self.out.iterdir()) and not force:
+        if self.out.exists() and any(p.name != LOCK_NAME for p in self.out.iterdir()) and not force:
             raise RunDirError(
                 f"{self.out}: run folder exists and is not empty; pass --resume to continue it, "
                 f"--force to overwrite it, or choose another --out"
             )
-        if self.rank == 0:
-            self.out.mkdir(parents=True, exist_ok=True)
-            (self.out / "metrics.jsonl").unlink(missing_ok=True) if force else None
+        if self.rank == 0 and force:
+            for name in ("best.pt", "last.pt", "metrics.jsonl"):  # nothing of the previous run survives
+                (self.out / name).unlink(missing_ok=True)
         return None
+
+    def _lock_run_dir(self) -> None:
+        """Hold an exclusive lock on ``RUN_DIR/.lock`` for the life of the run (one writer per folder)."""
+        self._lock_file = None
+        if self.rank == 0:
+            try:
+                self._lock_file = lock_folder(self.out, "ocrlite train")
+            except FolderBusyError as err:
+                raise RunDirError(str(err)) from None
 
     @staticmethod
     def _merge_resumed(stored: dict[str, Any], given: TrainConfig) -> TrainConfig:
@@ -306,7 +387,13 @@ class Trainer:
         return float(np.mean([val[k]["cer"] for k in ("synth_val", "synth_unseen_fonts")]))
 
     def save(self, name: str, metrics: dict[str, Any], with_resume: bool) -> bool:
-        """Write ``RUN_DIR/name`` atomically; on failure (disk full…) report it, keep the old file, go on."""
+        """Write ``RUN_DIR/name`` atomically; on failure (disk full…) report it, keep the old file, go on.
+
+        Raises:
+            TrainingDiverged: a weight is NaN or infinite (nothing is written: the previous file stays good).
+        """
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            raise TrainingDiverged(f"weights became NaN or infinite by step {self.step}; {self.out / name} not written")
         ck = checkpoint_dict(self.model, self.model_config, self.charset, self.preprocess, metrics, asdict(self.cfg))
         if with_resume:
             ck["resume"] = {
@@ -316,7 +403,7 @@ class Trainer:
             }
         try:
             atomic_save(ck, self.out / name)
-        except OSError as err:
+        except (OSError, RuntimeError) as err:  # torch reports a full disk as RuntimeError
             _log(f"\n{self.out / name}: could not save ({err.strerror or err}); the previous file is kept")
             return False
         return True
@@ -327,6 +414,9 @@ class Trainer:
     def run(self, stop_at: int | None = None) -> Path:
         """Train until ``cfg.steps`` (or ``stop_at``, saving a resumable last.pt); returns best.pt's path."""
         cfg = self.cfg
+        if self.step >= cfg.steps:
+            raise RunDirError(f"{self.out}: the run is already at step {self.step} of {cfg.steps}; "
+                              f"nothing to train (pass a larger --steps to extend it)")
         end = min(cfg.steps, stop_at) if stop_at is not None else cfg.steps
         self._start = time.perf_counter()
         _log(f"training {cfg.backbone} ({count_parameters(self.model) / 1e6:.2f} M parameters) for {cfg.steps} steps "
@@ -342,11 +432,16 @@ class Trainer:
         window_samples, window_start = 0, time.perf_counter()
         last_metrics: dict[str, Any] = {}
         self.model.train()
+        batches = iter(self.loader())
         try:
-            for batch in self.loader():
+            for batch in batches:
                 if self.step >= end or stop["signal"] is not None:
                     break
                 loss = self.train_step(batch)
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(
+                        f"loss became {loss} at step {self.step + 1}; stopped. The last good {self.out / 'last.pt'} "
+                        f"is kept: resume it with a lower --lr, or check --train-data")
                 self.step += 1
                 n = self._global_count(len(batch.texts))
                 self.samples_seen += n
@@ -363,8 +458,10 @@ class Trainer:
         finally:
             for s, h in handlers.items():
                 signal.signal(s, h)
+            _stop_workers(batches)
         if bar is not None:
             bar.close()
+        self.stop_signal = stop["signal"]
         if self.rank == 0:
             if stop["signal"] is not None or self.step < cfg.steps:
                 self.save("last.pt", last_metrics, with_resume=True)
@@ -417,10 +514,18 @@ def train(cfg: TrainConfig, resume: bool = False, force: bool = False, stop_at: 
         resume: continue ``cfg.out/last.pt``.
         force: overwrite a non-empty run folder.
         stop_at: stop at this step with a resumable last.pt (the schedule still targets ``cfg.steps``).
+
+    Raises:
+        TrainingStopped: a stop signal ended the run (last.pt saved); TrainingDiverged: NaN/Inf loss or
+        weights (the last good last.pt kept); RunDirError / ValueError: bad folder or settings.
     """
     started = setup_distributed(cfg.device)
     try:
-        return Trainer(cfg, resume, force).run(stop_at)
+        trainer = Trainer(cfg, resume, force)
+        best = trainer.run(stop_at)
+        if trainer.stop_signal is not None:
+            raise TrainingStopped(trainer.stop_signal, trainer.step)
+        return best
     finally:
         if started:
             dist.destroy_process_group()

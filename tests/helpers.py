@@ -27,8 +27,11 @@ def tiny_config(backbone: str, charset: Charset, hidden: int = 48) -> ModelConfi
 
 
 def fit_lines(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]], steps: int, lr: float = 3e-3,
-              preprocess: PreprocessConfig | None = None) -> list[str]:
-    """Train ``model`` on the lines (one full batch per step); return its greedy predictions after."""
+              preprocess: PreprocessConfig | None = None, opt_state: dict | None = None) -> list[str]:
+    """Train ``model`` on the lines (one full batch per step); return its greedy predictions after.
+
+    ``opt_state``: a dict that keeps the optimizer between calls (training continues, Adam moments kept).
+    """
     pre = preprocess or PreprocessConfig()
     array, widths = collate_images([prepare(im, pre) for im, _ in lines])
     x = torch.from_numpy(array)
@@ -36,7 +39,12 @@ def fit_lines(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]
     targets_t, tl = torch.tensor(targets), torch.tensor(target_lengths)
     il = torch.tensor([w // 4 for w in widths])
     ctc = torch.nn.CTCLoss(zero_infinity=True)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    if opt_state is not None and "opt" in opt_state:
+        opt = opt_state["opt"]
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        if opt_state is not None:
+            opt_state["opt"] = opt
     model.train()
     for _ in range(steps):
         loss = ctc(model(x).log_softmax(-1).transpose(0, 1), targets_t, il, tl)
@@ -46,6 +54,25 @@ def fit_lines(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]
     model.eval()
     with torch.no_grad():
         return [p.text for p in greedy_decode(model(x), charset, [w // 4 for w in widths])]
+
+
+def fit_until_exact(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]], max_steps: int = 1500,
+                    check_every: int = 100) -> tuple[list[str], int]:
+    """Train in rounds of ``check_every`` steps until every line reads exactly, or ``max_steps``.
+
+    Asserting a property within a bounded budget (rather than after a fixed step count) keeps the
+    test independent of the CPU's floating-point path: one BLAS build memorises "hello world" at
+    step 380, another at step 450. Returns the last predictions and the steps used.
+    """
+    truths = [t for _, t in lines]
+    steps, preds = 0, []
+    opt_state: dict = {}
+    while steps < max_steps:
+        preds = fit_lines(model, charset, lines, steps=check_every, opt_state=opt_state)
+        steps += check_every
+        if preds == truths:
+            break
+    return preds, steps
 
 
 def save_tiny_checkpoint(path: Path, charset: Charset, backbone: str = "mobilenet", seed: int = 0,

@@ -65,6 +65,12 @@ class LineGenerator:
         self.families: list[list[FontInfo]] = by_family(self.fonts)
         self.augmenter = Augmenter(cfg.augment_config) if cfg.augment else None
 
+    def font_for(self, seed: int, index: int) -> FontInfo:
+        """The font sample ``index`` of ``seed`` is drawn in (the first two draws of its random state)."""
+        rng = np.random.default_rng([seed, index])
+        family = self.families[int(rng.integers(len(self.families)))]
+        return family[int(rng.integers(len(family)))]
+
     def generate(self, seed: int, index: int) -> tuple[np.ndarray, str]:
         """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label)``.
 

@@ -55,8 +55,20 @@ TLDS = ["com", "org", "net", "io", "co.uk", "com.my", "de", "fr", "edu", "gov", 
 
 @lru_cache(maxsize=8)
 def load_words(path: str) -> tuple[str, ...]:
-    """Non-empty lines of a word list / corpus file (UTF-8)."""
-    return tuple(ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip())
+    """Non-empty lines of a word list / corpus file (UTF-8).
+
+    Raises:
+        FileNotFoundError: no such file; ValueError: not UTF-8 text or not readable.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a UTF-8 text file") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a folder, not a word list") from None
+    if "\x00" in text:
+        raise ValueError(f"{path}: binary file, not a word list")
+    return tuple(ln.strip() for ln in text.splitlines() if ln.strip())
 
 
 def _pick(rng: Rng, seq: tuple[str, ...] | list[str]) -> str:
@@ -94,8 +106,13 @@ class TextSampler:
         weights: dict[str, float] | None = None,
     ) -> None:
         self.charset = charset
+        if not charset.chars.strip():
+            raise ValueError("the charset has no printable character besides space; nothing can be drawn")
         self.words = load_words(str(corpus or CORPUS_DIR / "words.txt"))
         self.terms = load_words(str(terms or CORPUS_DIR / "receipt_terms.txt"))
+        for name, found in ((corpus or CORPUS_DIR / "words.txt", self.words), (terms or CORPUS_DIR / "receipt_terms.txt", self.terms)):
+            if not found:
+                raise ValueError(f"{name}: holds no words (one word or phrase per line, UTF-8)")
         self.prose_corpus = load_prose(str(prose or CORPUS_DIR / "prose.txt"))
         self.surnames = tuple(w for w in self.words if w[:1].isupper() and w[1:].islower() and w.isalpha()) or ("Smith",)
         self.max_length = max_length

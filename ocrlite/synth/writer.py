@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from ocrlite.charset import Charset
 from ocrlite.preprocess import resize_to_height
+from ocrlite.locks import lock_folder
 from ocrlite.progress import Progress
 from ocrlite.synth.fonts import FONT_DIR, get_font
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator
@@ -22,29 +23,30 @@ def _init_worker(charset: str, config: GeneratorConfig, seed: int, height: int |
     _worker_state.update(gen=LineGenerator(Charset(charset), config), seed=seed, height=height)
 
 
-def _make(index: int) -> tuple[int, bytes, tuple[int, int], str]:
+def _make(index: int) -> tuple[int, bytes, tuple[int, int], str, tuple[str, str, str]]:
     gen: LineGenerator = _worker_state["gen"]  # type: ignore[assignment]
-    image, label = gen.generate(int(_worker_state["seed"]), index)  # type: ignore[arg-type]
+    seed = int(_worker_state["seed"])  # type: ignore[arg-type]
+    image, label = gen.generate(seed, index)
+    font = gen.font_for(seed, index)
     height = _worker_state["height"]
     if height:
         image = resize_to_height(image, int(height))  # type: ignore[arg-type]
-    return index, image.tobytes(), image.shape, label
+    return index, image.tobytes(), image.shape, label, (font.family, font.style, font.path.name)
 
 
 def generate_lines(
     n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None, workers: int
-) -> Iterator[tuple[int, np.ndarray, str]]:
-    """Yield ``(index, image, label)`` for indices ``0 … n-1`` in order, using ``workers`` processes."""
+) -> Iterator[tuple[int, np.ndarray, str, tuple[str, str, str]]]:
+    """Yield ``(index, image, label, (font family, style, file))`` for indices ``0 … n-1`` in order."""
     if workers <= 1:
         _init_worker(charset.chars, config, seed, height)
-        results = map(_make, range(n))
-        for i, data, shape, label in results:
-            yield i, np.frombuffer(data, np.uint8).reshape(shape), label
+        for i, data, shape, label, font in map(_make, range(n)):
+            yield i, np.frombuffer(data, np.uint8).reshape(shape), label, font
         return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ctx.Pool(workers, _init_worker, (charset.chars, config, seed, height)) as pool:
-        for i, data, shape, label in pool.imap(_make, range(n), chunksize=64):
-            yield i, np.frombuffer(data, np.uint8).reshape(shape), label
+        for i, data, shape, label, font in pool.imap(_make, range(n), chunksize=64):
+            yield i, np.frombuffer(data, np.uint8).reshape(shape), label, font
 
 
 def contact_sheet(samples: list[tuple[np.ndarray, str]], width: int = 1000, row_height: int = 32) -> Image.Image:
@@ -64,25 +66,35 @@ def write_synth_set(
     out: Path, n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None = 32,
     workers: int = 1, preview_lines: int = 24,
 ) -> Path:
-    """Write ``out/images/NNNNNNN.png``, ``out/labels.tsv`` and ``out/preview.png``.
+    """Write ``out/images/NNNNNNN.png``, ``out/labels.tsv``, ``out/fonts.tsv`` and ``out/preview.png``.
+
+    ``fonts.tsv`` names the font of every line (``image<TAB>family<TAB>style<TAB>file``), so a set
+    can be scored per family or per style (``scripts/eval_by_style.py``).
 
     The caller checks that ``out`` may be written (see the CLI's ``--force``).
     """
+    lock = lock_folder(out, "ocrlite synth")  # raises FolderBusyError (a ValueError) if another synth writes here
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
     digits = max(7, len(str(n - 1)))
     preview: list[tuple[np.ndarray, str]] = []
     bar = Progress(n, desc="synth", unit="lines")
-    tmp_labels = out / ".labels.tsv.tmp"
-    with open(tmp_labels, "w", encoding="utf-8", newline="\n") as labels:
-        for i, image, label in generate_lines(n, seed, charset, config, height, workers):
+    tmp_labels, tmp_fonts = out / ".labels.tsv.tmp", out / ".fonts.tsv.tmp"
+    with open(tmp_labels, "w", encoding="utf-8", newline="\n") as labels, \
+            open(tmp_fonts, "w", encoding="utf-8", newline="\n") as fonts:
+        fonts.write("image\tfamily\tstyle\tfile\n")
+        for i, image, label, (family, style, file) in generate_lines(n, seed, charset, config, height, workers):
             name = f"images/{i:0{digits}d}.png"
             Image.fromarray(image).save(out / name, compress_level=1)
             labels.write(f"{name}\t{label}\n")
+            fonts.write(f"{name}\t{family}\t{style}\t{file}\n")
             if len(preview) < preview_lines:
                 preview.append((image, label))
             bar.update()
     bar.close()
+    tmp_fonts.replace(out / "fonts.tsv")
     tmp_labels.replace(out / "labels.tsv")
     contact_sheet(preview).save(out / "preview.png")
+    if lock is not None:
+        lock.close()
     return out

@@ -1,0 +1,48 @@
+"""One writer per output folder: an exclusive, non-blocking ``flock`` on ``FOLDER/.lock``.
+
+The lock is held by an open file for the life of the process (the OS drops it when the process
+ends, however it ends), so a crashed run never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+LOCK_NAME = ".lock"
+
+
+class FolderBusyError(ValueError):
+    """Another process holds the folder's lock, or the folder cannot be written."""
+
+
+def lock_folder(folder: str | Path, what: str) -> IO[str] | None:
+    """Create ``folder`` if needed and lock it; keep the returned handle open while writing.
+
+    Args:
+        folder: the output folder.
+        what: the command, for the message ("ocrlite train").
+
+    Returns:
+        The open lock file (None where ``fcntl`` does not exist: no lock, as before).
+
+    Raises:
+        FolderBusyError: another process is writing there, or the folder cannot be created or written.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 - held open by the caller
+    except OSError as err:
+        raise FolderBusyError(f"{folder}: cannot write to this folder ({err.strerror or err})") from None
+    try:
+        import fcntl
+    except ImportError:
+        handle.close()
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise FolderBusyError(f"{folder}: another {what} is writing to this folder") from None
+    return handle
