@@ -96,6 +96,12 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["tsv", "json"], default="tsv")
     p.add_argument("--batch-size", type=at_least(1), default=32)
     p.add_argument("--threads", type=at_least(1), default=None, help="CPU threads (default: the engine's choice)")
+    p.add_argument("--page", action="store_true",
+                   help="each image is a whole page (scan, receipt, screenshot): find its lines, then read them; "
+                   "prints the page's text in reading order (--format json: every line's box and confidences)")
+    p.add_argument("--draw", default=None, metavar="OUT.png",
+                   help="with --page: write the page with numbered line boxes (several pages: OUT is a folder)")
+    p.add_argument("--force", action="store_true", help="let --draw replace existing files")
     _add_decoder_options(p)
     p.set_defaults(func=_run_predict)
 
@@ -106,12 +112,17 @@ def _run_predict(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         _err(f"--batch-size must be ≥ 1, got {args.batch_size}")
         return 2
+    if args.draw and not args.page:
+        _err("--draw needs --page (it draws the line boxes found on a page)")
+        return 2
     try:
         rec = _load_recognizer(args)
     except SetupError as err:
         _err(str(err))
         return 2
     items = expand_inputs(args.paths)
+    if args.page:
+        return _predict_pages(rec, items, args)
     failed = 0
     records = []
     bad = {i for i, it in enumerate(items) if it.error}
@@ -178,6 +189,75 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 141
+
+
+def _draw_target(draw: str, path: str, several: bool) -> Path:
+    from pathlib import Path
+
+    return Path(draw) / f"{Path(path).stem}.boxes.png" if several else Path(draw)
+
+
+def _predict_pages(rec, items, args: argparse.Namespace) -> int:
+    """``predict --page``: one page per input image; text (or JSON) in input order; bad pages reported, others read."""
+    import cv2
+
+    from ocrlite.images import ImageLoadError
+    from ocrlite.page import draw_page
+
+    several = len(items) > 1
+    if args.draw and several:
+        from pathlib import Path
+
+        if Path(args.draw).exists() and not Path(args.draw).is_dir():
+            _err(f"--draw {args.draw}: several pages need a folder for their drawings, and this is a file")
+            return 2
+    failed, records = 0, []
+    for k, item in enumerate(items):
+        if item.error:
+            _err(f"{tsv_field(item.path)}: {item.error}")
+            failed += 1
+            continue
+        try:
+            result = rec.read_page(item.path, batch_size=args.batch_size)
+        except (ImageLoadError, ValueError) as err:
+            _err(f"{tsv_field(item.path)}: {err}")
+            failed += 1
+            continue
+        if not result.lines:
+            _err(f"{tsv_field(item.path)}: no text lines found")
+        if args.draw:
+            target = _draw_target(args.draw, item.path, several)
+            if target.exists() and not args.force:
+                _err(f"{target}: exists; pass --force to replace it")
+                failed += 1
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not cv2.imwrite(str(target), draw_page(rec_gray(item.path), result)):
+                    _err(f"{target}: could not write the drawing")
+                    failed += 1
+        if args.format == "json":
+            records.append({"path": item.path, "skew_degrees": round(result.skew, 2),
+                            "rotated_180": result.rotated_180, "lines": [line.to_dict() for line in result.lines]})
+        else:
+            if several:
+                print(f"{'' if k == 0 else chr(10)}# {tsv_field(item.path)}")
+            for line in result.lines:
+                print(line.text)
+    if args.format == "json":
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    sys.stdout.flush()
+    if failed:
+        _err(f"{failed} of {len(items)} pages failed")
+    return 1 if failed else 0
+
+
+def rec_gray(path: str):
+    """The page as read for drawing (same loader and limit as ``read_page``)."""
+    from ocrlite.images import load_gray
+    from ocrlite.page import MAX_PAGE_PIXELS
+
+    return load_gray(path, max_pixels=MAX_PAGE_PIXELS)
 
 
 # --------------------------------------------------------------------------- synth

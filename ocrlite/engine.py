@@ -70,6 +70,27 @@ class BaseRecognizer:
             image = load_gray(image)
         return prepare(image, self.preprocess)
 
+    def read_page(self, image: ImageInput, config=None, batch_size: int = 32):
+        """Find the lines of a whole page and recognise them (see :func:`ocrlite.page.read_page`).
+
+        Args:
+            image: path, PIL image or ``(H, W)`` uint8 array of the page.
+            config: :class:`ocrlite.layout.FinderConfig` (None: defaults).
+
+        Returns:
+            :class:`ocrlite.page.PageResult`: lines in reading order with box, text and confidences.
+        """
+        from ocrlite.page import MAX_PAGE_PIXELS, read_page
+        from ocrlite.preprocess import to_grayscale
+
+        if isinstance(image, (str, Path)):
+            gray = load_gray(image, max_pixels=MAX_PAGE_PIXELS)
+        elif isinstance(image, np.ndarray):
+            gray = image if image.ndim == 2 else to_grayscale(image)
+        else:
+            gray = to_grayscale(image)
+        return read_page(self, np.ascontiguousarray(gray, dtype=np.uint8), config, batch_size)
+
     def predict_prepared(self, batch: list[np.ndarray]) -> list[Prediction]:
         """Recognise already-prepared images as one padded batch."""
         array, widths = collate_images(batch)

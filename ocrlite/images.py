@@ -39,8 +39,10 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS
 
 
-def load_gray(path: str | Path) -> np.ndarray:
+def load_gray(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read an image file as ``(H, W)`` uint8 grayscale (EXIF-upright; first frame of animations).
+
+    ``max_pixels``: larger images are refused before decoding (whole pages pass a larger limit).
 
     Raises:
         ImageLoadError: missing, a directory, empty, not an image, truncated, or too large.
@@ -55,12 +57,13 @@ def load_gray(path: str | Path) -> np.ndarray:
             raise ImageLoadError(path, "empty file (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged tags: the file is reported or read
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore" if max_pixels > MAX_PIXELS else "error", Image.DecompressionBombWarning)
             with Image.open(path, formats=ALLOWED_FORMATS) as image:
                 w, h = image.size
-                if w * h > MAX_PIXELS:
+                if w * h > max_pixels:
                     raise ImageLoadError(
-                        path, f"image is {w}×{h} px, over the {MAX_PIXELS // 1_000_000} MP limit for a text line"
+                        path, f"image is {w}×{h} px, over the {max_pixels // 1_000_000} MP limit"
+                        + (" for a text line" if max_pixels == MAX_PIXELS else "")
                     )
                 if w == 0 or h == 0:
                     raise ImageLoadError(path, f"image has no pixels ({w}×{h})")

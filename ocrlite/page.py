@@ -1,0 +1,113 @@
+"""Read a whole page: find its lines (:func:`ocrlite.layout.find_lines`), recognise them in
+width-bucketed batches, return them in reading order; draw the boxes for a person to check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocrlite.engine import BaseRecognizer
+from ocrlite.layout import FinderConfig, LineBox, find_lines
+from ocrlite.preprocess import prepare
+
+#: Pages larger than this are refused (a 600 dpi A3 scan is about 70 MP).
+MAX_PAGE_PIXELS = 120_000_000
+
+
+@dataclass
+class PageLine:
+    """One recognised line of a page."""
+
+    box: LineBox
+    text: str
+    confidence: float
+    char_confidences: list[float]
+
+    def to_dict(self) -> dict:
+        return {"box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box.corners], "text": self.text,
+                "confidence": round(self.confidence, 4),
+                "char_confidences": [round(c, 4) for c in self.char_confidences]}
+
+
+@dataclass
+class PageResult:
+    """The lines of a page in reading order, the skew corrected, and whether it was read upside down."""
+
+    lines: list[PageLine]
+    skew: float
+    rotated_180: bool
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndarray]:
+    h, w = upright.shape
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        py, px = int(round(0.2 * glyph)) + 1, int(round(0.3 * glyph)) + 1
+        out.append(upright[max(0, y0 - py): min(h, y1 + py), max(0, x0 - px): min(w, x1 + px)])
+    return out
+
+
+def _recognise(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
+    prepared = [prepare(c, rec.preprocess) for c in crops]
+    return rec.predict_sorted(prepared, batch_size)
+
+
+def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None = None, batch_size: int = 32,
+              check_upside_down: bool = True) -> PageResult:
+    """Find and recognise the lines of ``gray`` (``(H, W)`` uint8).
+
+    An upside-down page is detected by reading up to 12 lines both ways and keeping the
+    orientation with the higher mean confidence.
+
+    Raises:
+        ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
+    """
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError("the page has no pixels")
+    if gray.size > MAX_PAGE_PIXELS:
+        raise ValueError(f"the page is {gray.shape[1]}x{gray.shape[0]} px, over the "
+                         f"{MAX_PAGE_PIXELS // 1_000_000} MP limit")
+    layout = find_lines(gray, config)
+    if not layout.lines:
+        return PageResult([], layout.skew, False)
+    crops = _crops(layout.upright, layout.boxes_upright, layout.glyph_height)
+    rotated = False
+    if check_upside_down:
+        sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:12]
+        upright_conf = np.mean([p.confidence for p in _recognise(rec, [crops[i] for i in sample], batch_size)])
+        flipped_conf = np.mean([p.confidence for p in _recognise(rec, [crops[i][::-1, ::-1] for i in sample],
+                                                                 batch_size)])
+        if flipped_conf > upright_conf + 0.05:
+            rotated = True
+            flipped = np.ascontiguousarray(gray[::-1, ::-1])
+            result = read_page(rec, flipped, config, batch_size, check_upside_down=False)
+            h, w = gray.shape
+            for line in result.lines:  # boxes back on the page as given
+                line.box.corners = np.stack([w - line.box.corners[:, 0], h - line.box.corners[:, 1]], 1)[[2, 3, 0, 1]]
+            return PageResult(result.lines, result.skew, True)
+    predictions = _recognise(rec, crops, batch_size)
+    lines = [PageLine(box, p.text, p.confidence, list(p.char_confidences))
+             for box, p in zip(layout.lines, predictions)]
+    lines = [line for line in lines if line.text.strip()]
+    return PageResult(lines, layout.skew, rotated)
+
+
+def draw_page(gray: np.ndarray, result: PageResult) -> np.ndarray:
+    """The page in colour with each line's box and its reading-order number: ``(H, W, 3)`` uint8 BGR."""
+    canvas = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    thickness = max(1, int(round(max(gray.shape) / 1000)))
+    for k, line in enumerate(result.lines, 1):
+        pts = np.round(line.box.corners).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [pts], True, (0, 0, 230), thickness)
+        x, y = pts[0, 0]
+        size = max(0.35, line.box.height / 40)
+        cv2.putText(canvas, str(k), (int(x), int(max(10, y - 2))), cv2.FONT_HERSHEY_SIMPLEX, size, (200, 60, 0),
+                    max(1, thickness), cv2.LINE_AA)
+    return canvas
