@@ -116,7 +116,8 @@ class BatchStream(IterableDataset):
         # resuming can skip whole chunks without rendering them.
         n_batches = self.batches_per_chunk
         if len(items) < n_batches:
-            raise RuntimeError(f"chunk {chunk}: only {len(items)} usable samples; check fonts and max_width")
+            raise RuntimeError(f"chunk {chunk}: only {len(items)} usable samples of {size}; check the --train-data "
+                               f"images (unreadable ones are skipped), --synth-ratio, the fonts and --max-width")
         bounds = np.linspace(0, len(items), n_batches + 1).round().astype(int)
         batches = [collate_batch(items[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         order = np.random.default_rng([self.seed, chunk, 3]).permutation(len(batches))

@@ -196,6 +196,7 @@ class Trainer:
     """Holds the model, optimiser, data and validation sets of one run."""
 
     def __init__(self, cfg: TrainConfig, resume: bool = False, force: bool = False) -> None:
+        validate_config(cfg)
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.rank = dist.get_rank() if dist.is_initialized() else 0
@@ -206,7 +207,6 @@ class Trainer:
         self.best = math.inf
         self.elapsed_before = 0.0
         self.stop_signal: int | None = None
-        validate_config(cfg)
         self._lock_run_dir()
         resume_state = self._check_run_dir(resume, force)
         if resume_state is not None:
@@ -404,7 +404,8 @@ class Trainer:
         try:
             atomic_save(ck, self.out / name)
         except (OSError, RuntimeError) as err:  # torch reports a full disk as RuntimeError
-            _log(f"\n{self.out / name}: could not save ({err.strerror or err}); the previous file is kept")
+            _log(f"\n{self.out / name}: could not save ({getattr(err, 'strerror', None) or err}); "
+                 f"the previous file is kept")
             return False
         return True
 
@@ -519,6 +520,7 @@ def train(cfg: TrainConfig, resume: bool = False, force: bool = False, stop_at: 
         TrainingStopped: a stop signal ended the run (last.pt saved); TrainingDiverged: NaN/Inf loss or
         weights (the last good last.pt kept); RunDirError / ValueError: bad folder or settings.
     """
+    validate_config(cfg)
     started = setup_distributed(cfg.device)
     try:
         trainer = Trainer(cfg, resume, force)

@@ -122,6 +122,45 @@ def test_synth_survives_a_closed_stderr(tmp_path):
     assert len((tmp_path / "s" / "labels.tsv").read_text().splitlines()) == 30
 
 
+def test_predict_with_a_closed_stdout_ends_quietly(tmp_path):
+    for i in range(40):
+        render_clean(f"line {i}").save(tmp_path / f"{i:02d}.png")
+    proc = subprocess.Popen([sys.executable, "-m", "ocrlite", "predict", str(tmp_path), "--weights",
+                             str(REPO / "weights" / "fast.onnx"), "--batch-size", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err
+
+
+def test_torch_disk_full_error_keeps_the_run_going(tmp_path, monkeypatch):
+    from ocrlite import train as train_module
+
+    calls = {"n": 0}
+    real = train_module.atomic_save
+
+    def flaky(obj, path):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
+        return real(obj, path)
+
+    monkeypatch.setattr(train_module, "atomic_save", flaky)
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--out", str(out), "--steps", "6", "--save-every", "2", "--val-every", "6"]) == 0
+    assert read_checkpoint(out / "last.pt")["resume"]["step"] == 6
+
+
+def test_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("a file")
+    assert main(["train", *TINY, "--out", str(target), "--steps", "2"]) == 2
+    assert "taken" in capsys.readouterr().err
+    assert target.read_text() == "a file"
+
+
 # ------------------------------------------------------------------ concurrent writers
 def test_second_trainer_on_the_same_folder_is_refused(tmp_path, capsys):
     out = tmp_path / "run"
@@ -205,7 +244,7 @@ def test_diverged_run_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys,
     good = read_checkpoint(out / "last.pt")["resume"]["step"]
     monkeypatch.setattr(train_module.Trainer, "train_step", lambda self, batch: float("nan"))
     assert main(["train", *TINY, "--out", str(out), "--resume"]) == 1
-    assert "NaN" in capsys.readouterr().err or "nan" in capsys.readouterr().err.lower()
+    assert "nan" in capsys.readouterr().err.lower()
     assert read_checkpoint(out / "last.pt")["resume"]["step"] == good
     assert not (out / "best.pt").exists()
 
