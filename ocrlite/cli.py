@@ -42,6 +42,18 @@ def at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds "(default: X)" once: not when the help already says what the default is, nor for
+    None, False or empty defaults (which mean "not given")."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text.lower() or action.default in (None, False, [], "") \
+                or action.default is argparse.SUPPRESS:
+            return text
+        return super()._get_help_string(action)
+
+
 class SetupError(Exception):
     """A model or option problem that stops a command before any input is read (exit 2)."""
 
@@ -89,7 +101,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         help="recognise text-line images",
         description="Recognise text-line images. PATH: an image, a folder of images, or a .txt/.tsv list "
         "whose first column is an image path. Prints path<TAB>text<TAB>confidence per image, in input order.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--weights", help="checkpoint file (default: the shipped default model in weights/)")
@@ -266,7 +278,7 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
         "synth",
         help="write a synthetic text-line set (images/, labels.tsv, preview.png)",
         description="Render synthetic text lines. Line i of a seed is identical on every run and worker count.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--out", required=True, help="output folder (must be empty or new, unless --force)")
     p.add_argument("--n", type=at_least(1), required=True, help="number of lines")
@@ -368,7 +380,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         description="Train a CRNN. Writes RUN_DIR/best.pt (lowest validation CER), RUN_DIR/last.pt "
         "(resumable) and RUN_DIR/metrics.jsonl. Also runs data-parallel under "
         "`torchrun --nproc_per_node N -m ocrlite train ...`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     # Validated against the registry when the command runs (parsing must not import torch).
     p.add_argument("--backbone", default="mobilenet",
@@ -414,7 +426,6 @@ def _run_train(args: argparse.Namespace) -> int:
     from ocrlite.charset import CharsetError
     from ocrlite.checkpoint import CheckpointError
     from ocrlite.data import LabelFileError
-    from ocrlite.synth.fonts import FONT_DIR
     from ocrlite.backbones import list_backbones
     from ocrlite.train import RunDirError, TrainConfig, TrainingDiverged, TrainingStopped, train
 
@@ -431,7 +442,7 @@ def _run_train(args: argparse.Namespace) -> int:
             synth_ratio=args.synth_ratio if args.synth_ratio is not None else (0.5 if args.train_data else 1.0),
             val=args.val, val_every=args.val_every, val_size=args.val_size, save_every=args.save_every,
             lr=args.lr, warmup=args.warmup, seed=args.seed, threads=args.threads, workers=args.workers,
-            bf16=args.bf16, init=args.init, max_width=args.max_width, fonts=args.fonts or str(FONT_DIR),
+            bf16=args.bf16, init=args.init, max_width=args.max_width, fonts=args.fonts,
             strength=args.strength, device=args.device,
         )
         if not 0.0 <= cfg.synth_ratio <= 1.0:
@@ -456,7 +467,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
         help="score a checkpoint on labelled sets (CER, WER, line accuracy, lines/s)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("sets", nargs="+", metavar="SET", help="folder with labels.tsv, or a .tsv file")
     p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
@@ -528,7 +539,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         help="compare models side by side: size, MACs, latency, lines/s, CER; writes bench.md/.csv/.png",
         description="Measure every shipped model (or --weights, or untrained --backbones) in one run. "
         "Speed: threads fixed per measurement, warm-up first, medians reported.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--weights", nargs="*", default=None, help="checkpoints (default: every weights/*.pt)")
     p.add_argument("--backbones", nargs="*", default=None,
@@ -588,7 +599,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         help="export a checkpoint to ONNX (dynamic batch and width; charset in the metadata)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
     p.add_argument("--out", required=True, help="the .onnx file to write")

@@ -72,7 +72,7 @@ class TrainConfig:
     bf16: bool = False
     init: str | None = None
     max_width: int = 1024
-    fonts: str = str(FONT_DIR)
+    fonts: str | None = None  # None: the shipped library (data/fonts); checkpoints never store this machine's path
     strength: float = 1.0
     device: str = "cpu"
     fold_case_val: bool = True
@@ -274,7 +274,7 @@ class Trainer:
 
     @staticmethod
     def _merge_resumed(stored: dict[str, Any], given: TrainConfig) -> TrainConfig:
-        """The run's stored settings win, except the ones a resume may change (steps, threads, device).
+        """The run's stored settings win, except the ones a resume may change (steps, threads, device, workers).
 
         ``given.steps`` of None keeps the run's own schedule; a number changes it (and the LR curve) and is logged.
         """
@@ -283,6 +283,15 @@ class Trainer:
             _log(f"resume: schedule changed from {merged.steps} to {given.steps} steps (the LR curve follows it)")
             merged.steps = given.steps
         merged.threads, merged.device, merged.out = given.threads, given.device, given.out
+        if given.workers != TrainConfig.workers and given.workers != merged.workers:
+            # More data workers on a bigger machine (a GPU's 16 cores): the batches stay the
+            # generator's, only which chunk comes when changes.
+            _log(f"resume: {given.workers} data workers (the run had {merged.workers})")
+            merged.workers = given.workers
+        if merged.fonts and not Path(merged.fonts).is_dir():
+            # An older run stored the training machine's absolute path of the shipped library.
+            _log(f"resume: font folder {merged.fonts} is not here; using the shipped library {FONT_DIR}")
+            merged.fonts = None
         return merged
 
     def _init_from(self, path: str) -> tuple[dict[str, torch.Tensor], Charset]:
@@ -308,7 +317,7 @@ class Trainer:
         _log(f"resuming {self.out} at step {self.step} ({self.samples_seen} samples seen)")
 
     def _generator_config(self, fonts: str | Path) -> GeneratorConfig:
-        return GeneratorConfig(fonts=fonts, render=RenderConfig(strength=self.cfg.strength),
+        return GeneratorConfig(fonts=fonts or FONT_DIR, render=RenderConfig(strength=self.cfg.strength),
                                augment_config=AugmentConfig(strength=self.cfg.strength))
 
     def _build_val_sets(self) -> dict[str, tuple[list[np.ndarray], list[str], bool]]:

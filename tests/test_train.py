@@ -183,3 +183,17 @@ def test_ddp_two_processes(tmp_path):
 def test_unknown_backbone_lists_choices(tmp_path, capsys):
     assert main(["train", "--backbone", "resnet", "--out", str(tmp_path / "r")]) == 2
     assert "shufflenet" in capsys.readouterr().err
+
+
+def test_gpu_script_continues_a_run_with_more_workers(tmp_path):
+    """scripts/train_gpu.sh's logic on the CPU: resume with more data workers, save last.pt where it was."""
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--out", str(out), "--steps", "12", "--val-every", "12", "--stop-at", "4"]) == 0
+    env = {**os.environ, "DEVICE": "cpu", "WORKERS": "2", "PYTHON": sys.executable}
+    script = Path(__file__).resolve().parent.parent / "scripts" / "train_gpu.sh"
+    res = subprocess.run(["bash", str(script), str(out), "--stop-at", "8"], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "2 data workers" in res.stderr
+    ck = read_checkpoint(out / "last.pt")
+    assert ck["resume"]["step"] == 8 and ck["resume"]["workers"] == 2
