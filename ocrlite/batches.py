@@ -18,7 +18,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ocrlite.charset import Charset
 from ocrlite.data import LabeledLine
-from ocrlite.images import ImageLoadError, load_gray
+from ocrlite.images import ImageLoadError
 from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator
 
@@ -94,7 +94,7 @@ class BatchStream(IterableDataset):
         if self.real and np.random.default_rng([self.seed, index, 1]).random() >= self.synth_ratio:
             line = self.real[int(np.random.default_rng([self.seed, index, 2]).integers(len(self.real)))]
             try:
-                gray, text = load_gray(line.path), line.text
+                gray, text = line.load(), line.text
             except ImageLoadError:
                 return None
         else:

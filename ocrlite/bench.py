@@ -23,7 +23,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from ocrlite.charset import Charset
-from ocrlite.data import read_label_set
+from ocrlite.data import LabeledLine, read_label_set
 from ocrlite.engine import BaseRecognizer
 from ocrlite.metrics import score
 from ocrlite.model import ModelConfig, build_model, count_parameters
@@ -108,7 +108,6 @@ def measure_on_set(rec: BaseRecognizer, images: list[np.ndarray], truths: list[s
 
 def load_sets(paths: list[str], preprocess: PreprocessConfig, limit: int | None) -> dict[str, tuple[list, list]]:
     """Prepared images and truths per set (unreadable images are skipped and reported by the caller)."""
-    from ocrlite.images import load_gray
     from ocrlite.preprocess import prepare
 
     out = {}
@@ -118,7 +117,7 @@ def load_sets(paths: list[str], preprocess: PreprocessConfig, limit: int | None)
         images, truths = [], []
         for line in lines:
             try:
-                images.append(prepare(load_gray(line.path), preprocess))
+                images.append(prepare(line.load(), preprocess))
                 truths.append(line.text)
             except Exception:  # noqa: BLE001 - a bad file is not a benchmark result
                 continue
@@ -213,7 +212,7 @@ def find_tessdata(lang: str = "eng") -> str | None:
     return None
 
 
-def bench_tesseract(sets: dict[str, tuple[list[str], list[str]]], warmup: int = 10) -> BenchRow | None:
+def bench_tesseract(sets: dict[str, tuple[list[LabeledLine], list[str]]], warmup: int = 10) -> BenchRow | None:
     """Tesseract (tesserocr, default English model, PSM 7 = one line, 1 thread) on the same lines, if installed.
 
     Images are decoded before the clock starts, as for the ocrlite rows; ``warmup`` lines run untimed first.
@@ -232,8 +231,8 @@ def bench_tesseract(sets: dict[str, tuple[list[str], list[str]]], warmup: int = 
         return None
     row = BenchRow(f"tesseract {tesserocr.tesseract_version().split()[1]}")
     with tesserocr.PyTessBaseAPI(path=tessdata, lang="eng", psm=tesserocr.PSM.SINGLE_LINE) as api:
-        for name, (paths, truths) in sets.items():
-            images = [Image.open(p).convert("L") for p in paths]
+        for name, (lines, truths) in sets.items():
+            images = [Image.fromarray(line.load()) for line in lines]
             for im in images[:warmup]:
                 api.SetImage(im)
                 api.GetUTF8Text()

@@ -294,6 +294,8 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=at_least(1), default=1, help="generator processes")
     p.add_argument("--strength", type=float, default=1.0, help="scales every degradation probability (0 = clean)")
     p.add_argument("--no-augment", action="store_true", help="skip the camera/scanner effects")
+    p.add_argument("--format", choices=["folder", "lmdb"], default="folder",
+                   help="folder: images/ + labels.tsv; lmdb: data.mdb (deep-text-recognition-benchmark / PaddleOCR layout)")
     p.add_argument("--force", action="store_true", help="write into a non-empty folder")
     p.set_defaults(func=_run_synth)
 
@@ -344,14 +346,16 @@ def _run_synth(args: argparse.Namespace) -> int:
             render=RenderConfig(strength=args.strength),
             augment_config=AugmentConfig(strength=args.strength),
         )
-        write_synth_set(out, args.n, args.seed, charset, config, args.height or None, max(1, args.workers))
+        write_synth_set(out, args.n, args.seed, charset, config, args.height or None, max(1, args.workers),
+                        fmt=args.format)
     except (CharsetError, FileNotFoundError, ValueError) as err:
         _err(str(err))
         return 2
     except OSError as err:  # full disk, read-only folder, ...
         _err(f"{out}: cannot write the set ({err.strerror or err})")
         return 1
-    print(f"wrote {args.n} lines to {out}/labels.tsv and {out}/images/, preview in {out}/preview.png")
+    where = f"{out}/data.mdb (LMDB)" if args.format == "lmdb" else f"{out}/labels.tsv and {out}/images/"
+    print(f"wrote {args.n} lines to {where}, preview in {out}/preview.png")
     return 0
 
 
@@ -578,7 +582,7 @@ def _run_bench(args: argparse.Namespace) -> int:
                 for s in args.sets:
                     lines, _ = read_label_set(s)
                     lines = lines[: args.limit] if args.limit else lines
-                    sets[Path(s).name] = ([str(x.path) for x in lines], [x.text for x in lines])
+                    sets[Path(s).name] = (lines, [x.text for x in lines])
                 tess = bench_tesseract(sets)
                 if tess is not None:
                     rows.append(tess)

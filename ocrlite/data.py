@@ -1,24 +1,90 @@
-"""Real labelled line sets: a folder with ``labels.tsv`` (``images/x.png<TAB>text``) or a .tsv file.
+"""Real labelled line sets, in the formats users have. A SET is, detected from what the path holds:
 
-Reading never stops at a bad row: rows are skipped with a reason, and :class:`SkipReport`
-summarises what was skipped (with line numbers for the first few of each reason).
+- a folder with ``labels.tsv`` (``images/x.png<TAB>text``), or a ``.tsv``/``.txt`` label file —
+  also PaddleOCR's recognition label files (``image_path<TAB>label``), whose paths may be
+  relative to a data folder above the label file: the folder that resolves the most of the
+  first rows' images is used;
+- an LMDB folder (``data.mdb``) in the layout of the deep-text-recognition-benchmark and
+  PaddleOCR: ``num-samples``, ``image-%09d`` (encoded image bytes) and ``label-%09d``, 1-based.
+
+Reading never stops at a bad row or record: it is skipped with a reason, and :class:`SkipReport`
+summarises what was skipped (with line or record numbers for the first few of each reason).
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ocrlite.charset import Charset
+from ocrlite.images import ImageLoadError, decode_gray, load_gray
+
+
+_ENVS: dict[tuple[str, int], object] = {}  # (folder, pid) -> open environment: lmdb allows one per process
+
+
+class LmdbSource:
+    """An LMDB line set, opened read-only and lazily once per process.
+
+    py-lmdb allows one open handle per environment and process, and a handle must not cross a
+    fork: :func:`close_lmdb_envs` runs before DataLoader workers are forked, and each process
+    opens its own handle on first use.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def env(self):
+        import lmdb
+
+        key = (str(Path(self.folder).resolve()), os.getpid())
+        if key not in _ENVS:
+            _ENVS[key] = lmdb.open(str(self.folder), readonly=True, lock=False, readahead=False, meminit=False,
+                                   max_readers=64, subdir=True)
+        return _ENVS[key]
+
+    def get(self, key: bytes) -> bytes | None:
+        with self.env().begin(buffers=False) as txn:
+            return txn.get(key)
+
+
+def close_lmdb_envs() -> None:
+    """Close this process's LMDB handles (before forking workers; they reopen on next use)."""
+    for (_, pid), env in list(_ENVS.items()):
+        if pid == os.getpid():
+            env.close()
+    _ENVS.clear()
 
 
 @dataclass
 class LabeledLine:
-    """One image path and its transcription."""
+    """One line image and its transcription.
+
+    ``path`` is the image file, or for an LMDB set a name for messages (``DB/image-000000001``);
+    :meth:`load` reads the image either way.
+    """
 
     path: Path
     text: str
+    source: LmdbSource | None = None
+    key: bytes | None = None
+
+    def load(self) -> np.ndarray:
+        """The image as ``(H, W)`` uint8 grayscale.
+
+        Raises:
+            ImageLoadError: unreadable file or record.
+        """
+        if self.source is None:
+            return load_gray(self.path)
+        data = self.source.get(self.key or b"")
+        if data is None:
+            raise ImageLoadError(self.path, "image record missing from the LMDB set")
+        return decode_gray(data, str(self.path))
 
 
 @dataclass
@@ -57,21 +123,97 @@ def label_file_of(set_path: str | Path) -> Path:
     return path
 
 
+def is_lmdb_set(set_path: str | Path) -> bool:
+    """True for an LMDB folder (holding ``data.mdb``) or the ``data.mdb`` file itself."""
+    path = Path(set_path)
+    return (path.is_dir() and (path / "data.mdb").is_file()) or (path.name == "data.mdb" and path.is_file())
+
+
+def read_lmdb_set(set_path: str | Path, charset: Charset | None = None, check_images: bool = True
+                  ) -> tuple[list[LabeledLine], SkipReport]:
+    """Read an LMDB set (``num-samples``, ``image-%09d``, ``label-%09d``; records numbered from 1).
+
+    Raises:
+        LabelFileError: not an LMDB environment, no ``num-samples``, or no usable record.
+    """
+    folder = Path(set_path)
+    folder = folder.parent if folder.name == "data.mdb" else folder
+    source = LmdbSource(folder)
+    try:
+        import lmdb
+    except ImportError:
+        raise LabelFileError(f"{folder}: an LMDB set needs the lmdb package (pip install lmdb)") from None
+    report = SkipReport(str(folder))
+    lines: list[LabeledLine] = []
+    try:
+        with source.env().begin() as txn:
+            raw = txn.get(b"num-samples")
+            if raw is None:
+                raise LabelFileError(f"{folder}: LMDB set without a num-samples record")
+            try:
+                count = int(raw.decode("ascii").strip())
+            except (UnicodeDecodeError, ValueError):
+                raise LabelFileError(f"{folder}: num-samples is not a number ({raw[:20]!r})") from None
+            for index in range(1, count + 1):
+                label_raw = txn.get(b"label-%09d" % index)
+                if label_raw is None:
+                    report.add("label record missing", index)
+                    continue
+                try:
+                    label = label_raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    report.add("not valid UTF-8", index)
+                    continue
+                if not label.strip():
+                    report.add("empty label", index)
+                    continue
+                if "\t" in label or "\n" in label:
+                    report.add("tab or newline in the label", index)
+                    continue
+                if charset is not None and charset.unknown(label):
+                    report.add(f"characters outside the charset ({''.join(charset.unknown(label))[:20]!r})", index)
+                    continue
+                key = b"image-%09d" % index
+                if check_images and txn.get(key) is None:
+                    report.add("image record missing", index)
+                    continue
+                lines.append(LabeledLine(folder / key.decode(), label, source, key))
+    except lmdb.Error as err:
+        raise LabelFileError(f"{folder}: not a readable LMDB set ({err})") from None
+    report.kept = len(lines)
+    if not lines:
+        raise LabelFileError(f"{folder}: no usable records\n{report.summary() or 'num-samples is 0'}")
+    return lines, report
+
+
+def _image_base(labels: Path, names: list[str]) -> Path:
+    """The folder image paths are relative to: the label file's, or (PaddleOCR's data_dir) one above it."""
+    candidates = [labels.parent, labels.parent.parent, labels.parent.parent.parent]
+    sample = [n for n in names[:50] if n and not Path(n).is_absolute()]
+    if not sample:
+        return labels.parent
+    hits = [sum((base / n).is_file() for n in sample) for base in candidates]
+    return candidates[int(np.argmax(hits))] if max(hits) > hits[0] else labels.parent
+
+
 def read_label_set(set_path: str | Path, charset: Charset | None = None, check_images: bool = True
                    ) -> tuple[list[LabeledLine], SkipReport]:
     """Read a labelled set.
 
     Args:
-        set_path: folder holding ``labels.tsv``, or the label file itself.
+        set_path: folder holding ``labels.tsv``, the label file itself, or an LMDB folder (see module docstring).
         charset: when given, rows with characters outside it are skipped (training needs that).
         check_images: skip rows whose image file does not exist.
 
     Raises:
         LabelFileError: no label file, unreadable, or no usable row.
     """
+    if is_lmdb_set(set_path):
+        return read_lmdb_set(set_path, charset, check_images)
     labels = label_file_of(set_path)
     if not labels.is_file():
-        raise LabelFileError(f"{labels}: label file not found (a set is a folder with labels.tsv, or a .tsv file)")
+        raise LabelFileError(f"{labels}: label file not found (a set is a folder with labels.tsv, a .tsv/.txt "
+                             f"label file, or an LMDB folder holding data.mdb)")
     try:
         raw = labels.read_bytes()
     except OSError as err:
@@ -79,7 +221,9 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
     text = raw.decode("utf-8-sig", errors="replace")
     report = SkipReport(str(labels))
     lines: list[LabeledLine] = []
-    for no, row in enumerate(text.splitlines(), start=1):  # handles \n, \r\n and \r
+    rows = text.splitlines()
+    base = _image_base(labels, [r.split("\t", 1)[0].strip() for r in rows if "\t" in r])
+    for no, row in enumerate(rows, start=1):  # handles \n, \r\n and \r
         if not row.strip():
             report.add("blank line", no)
             continue
@@ -98,7 +242,7 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
             report.add(f"characters outside the charset ({''.join(charset.unknown(label))[:20]!r})", no)
             continue
         path = Path(name.strip())
-        path = path if path.is_absolute() else labels.parent / path
+        path = path if path.is_absolute() else base / path
         if check_images and not path.is_file():
             report.add("image file missing", no)
             continue

@@ -48,7 +48,7 @@ def evaluate_lines(
     images, truths, paths, failed = [], [], [], []
     for line in lines:
         try:
-            images.append(recognizer.prepare(line.path))
+            images.append(recognizer.prepare(line.load()))
             truths.append(line.text)
             paths.append(str(line.path))
         except (ImageLoadError, ImageTooWideError, ValueError) as err:

@@ -5,6 +5,7 @@ Never raises anything else for a bad file, never decodes a decompression bomb.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -47,18 +48,35 @@ def load_gray(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     Raises:
         ImageLoadError: missing, a directory, empty, not an image, truncated, or too large.
     """
-    path = Path(path)
+    return _decode(Path(path), None, max_pixels)
+
+
+def decode_gray(data: bytes, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode image bytes (e.g. an LMDB record) with the same rules as :func:`load_gray`; ``name`` is
+    what an error names.
+
+    Raises:
+        ImageLoadError: as for :func:`load_gray`.
+    """
+    return _decode(Path(name), data, max_pixels)
+
+
+def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
     try:
-        if not path.exists():
-            raise ImageLoadError(path, "no such file")
-        if path.is_dir():
-            raise ImageLoadError(path, "is a directory, not an image file")
-        if path.stat().st_size == 0:
-            raise ImageLoadError(path, "empty file (0 bytes)")
+        if data is None:
+            if not path.exists():
+                raise ImageLoadError(path, "no such file")
+            if path.is_dir():
+                raise ImageLoadError(path, "is a directory, not an image file")
+            if path.stat().st_size == 0:
+                raise ImageLoadError(path, "empty file (0 bytes)")
+        elif not data:
+            raise ImageLoadError(path, "empty image record (0 bytes)")
+        source = path if data is None else io.BytesIO(data)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged tags: the file is reported or read
             warnings.simplefilter("ignore" if max_pixels > MAX_PIXELS else "error", Image.DecompressionBombWarning)
-            with Image.open(path, formats=ALLOWED_FORMATS) as image:
+            with Image.open(source, formats=ALLOWED_FORMATS) as image:
                 w, h = image.size
                 if w * h > max_pixels:
                     raise ImageLoadError(

@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader
 from ocrlite.batches import Batch, BatchStream
 from ocrlite.charset import PRINTABLE_ASCII, Charset
 from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
-from ocrlite.data import read_label_set
+from ocrlite.data import close_lmdb_envs, read_label_set
 from ocrlite.evaluate import evaluate_prepared
 from ocrlite.model import ModelConfig, build_model, count_parameters
 from ocrlite.predict import Recognizer
@@ -335,7 +335,7 @@ class Trainer:
             images, truths = [], []
             for line in lines:
                 try:
-                    images.append(rec.prepare(line.path))
+                    images.append(rec.prepare(line.load()))
                     truths.append(line.text)
                 except Exception as err:  # noqa: BLE001 - reported, then skipped
                     _log(f"{line.path}: skipped in validation ({err})")
@@ -351,6 +351,7 @@ class Trainer:
         )
         kwargs: dict[str, Any] = {}
         if self.cfg.workers > 0:
+            close_lmdb_envs()  # an LMDB handle must not cross the fork; workers open their own
             kwargs = {"num_workers": self.cfg.workers, "prefetch_factor": 8, "persistent_workers": False,
                       "worker_init_fn": _ignore_stop_signals,
                       "multiprocessing_context": "fork" if os.name != "nt" else "spawn"}

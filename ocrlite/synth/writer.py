@@ -64,16 +64,24 @@ def contact_sheet(samples: list[tuple[np.ndarray, str]], width: int = 1000, row_
 
 def write_synth_set(
     out: Path, n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None = 32,
-    workers: int = 1, preview_lines: int = 24,
+    workers: int = 1, preview_lines: int = 24, fmt: str = "folder",
 ) -> Path:
     """Write ``out/images/NNNNNNN.png``, ``out/labels.tsv``, ``out/fonts.tsv`` and ``out/preview.png``.
 
     ``fonts.tsv`` names the font of every line (``image<TAB>family<TAB>style<TAB>file``), so a set
     can be scored per family or per style (``scripts/eval_by_style.py``).
 
+    ``fmt="lmdb"`` writes ``out/data.mdb`` instead of images and labels.tsv, in the layout of the
+    deep-text-recognition-benchmark and PaddleOCR (``num-samples``, ``image-%09d`` PNG bytes,
+    ``label-%09d``, from 1); ``fonts.tsv`` then names records (``image-000000001``).
+
     The caller checks that ``out`` may be written (see the CLI's ``--force``).
     """
+    if fmt not in ("folder", "lmdb"):
+        raise ValueError(f"unknown set format {fmt!r}; choose folder or lmdb")
     lock = lock_folder(out, "ocrlite synth")  # raises FolderBusyError (a ValueError) if another synth writes here
+    if fmt == "lmdb":
+        return _write_lmdb(out, n, seed, charset, config, height, workers, preview_lines, lock)
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
     digits = max(7, len(str(n - 1)))
@@ -94,6 +102,44 @@ def write_synth_set(
     bar.close()
     tmp_fonts.replace(out / "fonts.tsv")
     tmp_labels.replace(out / "labels.tsv")
+    contact_sheet(preview).save(out / "preview.png")
+    if lock is not None:
+        lock.close()
+    return out
+
+
+def _write_lmdb(out: Path, n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None,
+                workers: int, preview_lines: int, lock) -> Path:
+    import io
+
+    import lmdb
+
+    preview: list[tuple[np.ndarray, str]] = []
+    bar = Progress(n, desc="synth", unit="lines")
+    env = lmdb.open(str(out), map_size=max(1 << 30, n * 200_000), subdir=True, meminit=False)
+    tmp_fonts = out / ".fonts.tsv.tmp"
+    try:
+        txn = env.begin(write=True)
+        with open(tmp_fonts, "w", encoding="utf-8", newline="\n") as fonts:
+            fonts.write("image\tfamily\tstyle\tfile\n")
+            for i, image, label, (family, style, file) in generate_lines(n, seed, charset, config, height, workers):
+                buf = io.BytesIO()
+                Image.fromarray(image).save(buf, format="PNG", compress_level=1)
+                txn.put(b"image-%09d" % (i + 1), buf.getvalue())
+                txn.put(b"label-%09d" % (i + 1), label.encode("utf-8"))
+                fonts.write(f"image-{i + 1:09d}\t{family}\t{style}\t{file}\n")
+                if (i + 1) % 1000 == 0:
+                    txn.commit()
+                    txn = env.begin(write=True)
+                if len(preview) < preview_lines:
+                    preview.append((image, label))
+                bar.update()
+        txn.put(b"num-samples", str(n).encode("ascii"))  # last: a set cut short by a crash has none
+        txn.commit()
+    finally:
+        env.close()
+    bar.close()
+    tmp_fonts.replace(out / "fonts.tsv")
     contact_sheet(preview).save(out / "preview.png")
     if lock is not None:
         lock.close()
