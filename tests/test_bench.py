@@ -62,3 +62,35 @@ def test_plot_labels_of_nearby_points_are_stacked_not_overlapping():
 
     points = [("a", 100.0, 6.0), ("b", 105.0, 6.05), ("c", 300.0, 6.0), ("d", 102.0, 20.0)]
     assert [_crowding(points, i) for i in range(4)] == [0, 1, 0, 0]
+
+
+def test_plot_shows_each_model_once_at_the_predict_engine_and_keeps_peers():
+    from ocrlite.bench import BenchRow, plot_points
+
+    rows = []
+    for name, speed in [("default", 40), ("default (onnx int8)", 280), ("mobilenet", 60), ("mobilenet (onnx)", 300),
+                        ("squeezenet", 80), ("tesseract 5.5.4", 110), ("PP-OCRv4 (rapidocr 1.4.4)", 50)]:
+        row = BenchRow(name)
+        row.sets["s"] = {"cer": 0.05, "accuracy": 0.5, "lines_s_b1": speed, "lines_s_b32": speed}
+        rows.append(row)
+    points = {label: (x, peer) for label, x, _, peer in plot_points(rows, "s")}
+    assert points["default"] == (280, False) and points["mobilenet"] == (300, False)
+    assert points["squeezenet"] == (80, False)  # no ONNX row: shown at torch
+    assert points["tesseract 5.5.4"][1] and points["PP-OCRv4 (rapidocr 1.4.4)"][1]
+    assert len(points) == 5
+
+
+def test_ppocr_peer_reads_lines_when_installed(tmp_path):
+    pytest.importorskip("rapidocr_onnxruntime")
+    from ocrlite.bench import bench_ppocr
+    from ocrlite.data import LabeledLine
+
+    from conftest import render_clean
+
+    lines = []
+    for i, text in enumerate(["TOTAL 12.50", "hello world", "Thank you"]):
+        render_clean(text, size=30).save(tmp_path / f"{i}.png")
+        lines.append(LabeledLine(tmp_path / f"{i}.png", text))
+    row = bench_ppocr({"s": (lines, [x.text for x in lines])}, warmup=1)
+    assert row is not None and row.name.startswith("PP-OCR")
+    assert row.sets["s"]["cer"] < 0.2 and row.sets["s"]["lines_s_b1"] > 0
