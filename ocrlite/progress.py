@@ -1,9 +1,15 @@
-"""A small stderr progress bar (rate, ETA, extra fields) that degrades to periodic lines when not a TTY."""
+"""Progress bars (tqdm) on stderr that never stop the work they report on.
+
+On a terminal the bar redraws in place; in a log file (``nohup ... > train.out``) each update is
+its own line, at most every 10 s, so logs stay readable. When stderr goes away (a closed pipe,
+``2>&1 | head -1``) the bar goes quiet and the work carries on.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
 
 
 def write_stderr(text: str) -> bool:
@@ -21,59 +27,70 @@ def write_stderr(text: str) -> bool:
 
 
 def format_seconds(seconds: float) -> str:
-    """``3725`` → ``'1:02:05'``."""
-    seconds = int(max(0, seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    """``3725`` → ``'1:02:05'`` (tqdm's own format)."""
+    return tqdm.format_interval(max(0, int(seconds)))
+
+
+class _QuietStderr:
+    """A file for tqdm: stderr that swallows write errors, with carriage returns turned into
+    newlines when stderr is not a terminal (one line per update in a log)."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self.silent = False
+
+    def write(self, text: str) -> None:
+        if self.silent:
+            return
+        if not self.tty:
+            text = text.replace("\r", "").replace("\x1b[A", "")
+            if not text.strip():
+                return
+            text = text if text.endswith("\n") else text + "\n"
+        self.silent = not write_stderr(text)
+
+    def flush(self) -> None:
+        pass
 
 
 class Progress:
-    """Progress over ``total`` units.
+    """Progress over ``total`` units with extra ``key=value`` fields (rate and ETA from tqdm).
 
     Args:
         total: units of work.
         desc: label shown first.
         unit: name of a unit (for the rate).
-        interval: seconds between redraws (non-TTY: between lines, at least 10 s).
+        interval: seconds between redraws (not a terminal: at least 10 s).
+        initial: units already done (a resumed run).
     """
 
     def __init__(self, total: int, desc: str = "", unit: str = "it", interval: float = 0.5, initial: int = 0) -> None:
-        self.total, self.desc, self.unit = total, desc, unit
-        self.tty = sys.stderr.isatty()
-        self.interval = interval if self.tty else max(interval, 10.0)
-        self.start = time.perf_counter()
-        self.initial = self.n = initial
-        self._last = 0.0
-        self.fields: dict[str, str] = {}
-        self.silent = False  # set when stderr stops accepting output
+        try:
+            tty = sys.stderr.isatty()
+        except (OSError, ValueError):
+            tty = False
+        self.file = _QuietStderr(tty)
+        self.bar = tqdm(total=total, desc=desc, unit=unit, initial=initial, file=self.file, dynamic_ncols=tty,
+                        ncols=None if tty else 140, mininterval=interval if tty else max(interval, 10.0),
+                        maxinterval=interval if tty else 60.0, ascii=not tty, leave=True)
+
+    @property
+    def n(self) -> int:
+        return int(self.bar.n)
+
+    @property
+    def silent(self) -> bool:
+        return self.file.silent
 
     def update(self, n: int = 1, **fields: object) -> None:
         """Advance by ``n`` and set extra ``key=value`` fields."""
-        self.n += n
-        self.fields.update({k: str(v) for k, v in fields.items()})
-        now = time.perf_counter()
-        if now - self._last >= self.interval or self.n >= self.total:
-            self._last = now
-            self._draw(now)
+        if fields:
+            self.bar.set_postfix({k: str(v) for k, v in fields.items()}, refresh=False)
+        self.bar.update(n)
 
     def rate(self) -> float:
-        elapsed = time.perf_counter() - self.start
-        return (self.n - self.initial) / elapsed if elapsed > 0 else 0.0
-
-    def _draw(self, now: float) -> None:
-        rate = self.rate()
-        eta = (self.total - self.n) / rate if rate > 0 else 0
-        frac = self.n / self.total if self.total else 1.0
-        bar = "#" * int(frac * 20)
-        extra = " ".join(f"{k}={v}" for k, v in self.fields.items())
-        line = (f"{self.desc} [{bar:<20}] {self.n}/{self.total} {rate:.1f} {self.unit}/s "
-                f"elapsed {format_seconds(now - self.start)} eta {format_seconds(eta)} {extra}").rstrip()
-        if not self.silent:
-            self.silent = not write_stderr("\r" + line[:200] + "\x1b[K" if self.tty else line + "\n")
+        elapsed = self.bar.format_dict.get("elapsed") or 0.0
+        return (self.bar.n - self.bar.initial) / elapsed if elapsed > 0 else 0.0
 
     def close(self) -> None:
-        if self._last == 0.0 or self.n < self.total:
-            self._draw(time.perf_counter())
-        if self.tty and not self.silent:
-            write_stderr("\n")
+        self.bar.close()
