@@ -526,10 +526,14 @@ def _run_eval(args: argparse.Namespace) -> int:
             print(f"{r.name}\t{sc.lines}\t{sc.cer:.2%}\t{sc.wer:.2%}\t{sc.accuracy:.2%}\t{r.lines_per_s:.1f}\t{len(r.failed)}")
     if args.errors:
         rows = sorted((row for r in results for row in r.rows), key=lambda x: -x[3])[: args.worst]
-        with open(args.errors, "x", encoding="utf-8") as f:
-            f.write("path\ttruth\tprediction\tdistance\n")
-            for path, truth, pred, d in rows:
-                f.write(f"{path}\t{truth}\t{pred}\t{d}\n")
+        try:
+            with open(args.errors, "x", encoding="utf-8") as f:
+                f.write("path\ttruth\tprediction\tdistance\n")
+                for path, truth, pred, d in rows:
+                    f.write(f"{tsv_field(path)}\t{tsv_field(truth)}\t{tsv_field(pred)}\t{d}\n")
+        except OSError as err:
+            _err(f"--errors {args.errors}: cannot write ({err.strerror or err})")
+            return 2
     return status
 
 

@@ -377,3 +377,17 @@ def test_fuzz_mutated_files_of_every_format_only_raise_image_errors(tmp_path, se
     except ImageLoadError:
         return
     assert gray.ndim == 2 and gray.dtype.name == "uint8"
+
+
+def test_eval_errors_file_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    folder = tmp_path / "set"
+    (folder / "images").mkdir(parents=True)
+    render_clean("a\tb").save(folder / "images" / "x.png")
+    (folder / "labels.tsv").write_text("images/x.png\tsome text\n")
+    assert main(["eval", str(folder), "--weights", str(REPO / "weights" / "fast.onnx"),
+                 "--errors", str(tmp_path / "missing" / "e.tsv")]) == 2
+    assert "--errors" in capsys.readouterr().err
+    assert main(["eval", str(folder), "--weights", str(REPO / "weights" / "fast.onnx"),
+                 "--errors", str(tmp_path / "e.tsv")]) == 0
+    rows = (tmp_path / "e.tsv").read_text().splitlines()
+    assert all(row.count("\t") == 3 for row in rows)
