@@ -23,7 +23,6 @@ from pathlib import Path
 from ocrlite.data import read_label_set
 from ocrlite.engine import BaseRecognizer
 from ocrlite.evaluate import evaluate_prepared
-from ocrlite.images import load_gray
 from ocrlite.weights import load_recognizer
 
 
@@ -67,7 +66,7 @@ def main() -> int:
         for path in args.sets:
             lines, _ = read_label_set(path)
             lines = lines[: args.limit]
-            sets[Path(path).name] = ([load_gray(line.path) for line in lines], [line.text for line in lines])
+            sets[Path(path).name] = ([line.load() for line in lines], [line.text for line in lines])
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
