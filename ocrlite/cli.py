@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 import sys
 from collections.abc import Callable
 
@@ -159,13 +160,7 @@ def _run_predict(args: argparse.Namespace) -> int:
                 {"path": r.path, "text": pred.text, "confidence": round(pred.confidence, 4),
                  "char_confidences": [round(c, 4) for c in pred.char_confidences]}
             )
-    if args.format == "json":
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        print()
-    sys.stdout.flush()
-    if failed:
-        _err(f"{failed} of {len(items)} inputs failed")
-    return 1 if failed else 0
+    return _finish(records if args.format == "json" else None, failed, len(items), "inputs")
 
 
 # --------------------------------------------------------------------------- main
@@ -201,6 +196,17 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 141
+
+
+def _finish(records: list | None, failed: int, total: int, what: str) -> int:
+    """Print the JSON records (if any), flush, report failures; the exit status (1 if any failed)."""
+    if records is not None:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    sys.stdout.flush()
+    if failed:
+        _err(f"{failed} of {total} {what} failed")
+    return 1 if failed else 0
 
 
 def _draw_target(draw: str, path: str, several: bool) -> Path:
@@ -255,13 +261,7 @@ def _predict_pages(rec, items, args: argparse.Namespace) -> int:
                 print(f"{'' if k == 0 else chr(10)}# {tsv_field(item.path)}")
             for line in result.lines:
                 print(line.text)
-    if args.format == "json":
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        print()
-    sys.stdout.flush()
-    if failed:
-        _err(f"{failed} of {len(items)} pages failed")
-    return 1 if failed else 0
+    return _finish(records if args.format == "json" else None, failed, len(items), "pages")
 
 
 def rec_gray(path: str):

@@ -21,7 +21,6 @@ frequencies are those of the texts.
 from __future__ import annotations
 
 import argparse
-import gzip
 import re
 import shutil
 import subprocess

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import torch
@@ -82,3 +84,11 @@ def save_tiny_checkpoint(path: Path, charset: Charset, backbone: str = "mobilene
     model = model or build_model(cfg)
     atomic_save(checkpoint_dict(model, cfg, charset, PreprocessConfig()), path)
     return model.eval(), cfg
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width × height`` (a decompression bomb by size) with a tiny body."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import lmdb
 import pytest
-from PIL import Image
 
 from ocrlite.charset import Charset
 from ocrlite.cli import main

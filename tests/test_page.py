@@ -1,8 +1,6 @@
 """Whole pages (issue 18): the line finder on rendered pages with known boxes, `predict --page`, bad pages."""
 
 import json
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,8 @@ from ocrlite.cli import main
 from ocrlite.layout import find_lines
 from ocrlite.layout.scoring import iou, quad_box, score_page, substring_distance
 from ocrlite.layout.synthetic import PageRenderer
+
+from helpers import png_header_only
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = str(REPO / "weights" / "fast.onnx")
@@ -94,13 +94,6 @@ def test_upside_down_page_is_turned(renderer):
     assert substring_distance(first.upper()[:20], result.text.upper()) <= 4
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
-
-
 def test_bad_pages_end_with_a_result_or_one_line(tmp_path, capsys):
     blank = tmp_path / "blank.png"
     Image.new("L", (900, 1200), 255).save(blank)
@@ -108,7 +101,7 @@ def test_bad_pages_end_with_a_result_or_one_line(tmp_path, capsys):
     rng = np.random.default_rng(0)
     Image.fromarray((rng.random((600, 800)) * 60 + 100).astype(np.uint8)).save(noise)
     huge = tmp_path / "huge.png"
-    huge.write_bytes(_png_header_only(12000, 11000))  # 132 MP claimed
+    huge.write_bytes(png_header_only(12000, 11000))  # 132 MP claimed
     code = main(["predict", "--page", str(blank), str(noise), str(huge), "--weights", FAST])
     err = capsys.readouterr().err
     assert code == 1  # the huge page failed; the others were read

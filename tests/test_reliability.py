@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from PIL import Image
 
 from ocrlite.charset import Charset
 from ocrlite.checkpoint import CheckpointError, atomic_save, load_checkpoint, read_checkpoint

@@ -4,11 +4,9 @@ import io
 import os
 import random
 import signal
-import struct
 import subprocess
 import sys
 import time
-import zlib
 
 import numpy as np
 import pytest
@@ -25,14 +23,7 @@ from ocrlite.predict import Recognizer
 from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, prepare
 
 from conftest import render_clean
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims ``width × height`` (a decompression bomb by size) with a tiny body."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+from helpers import png_header_only
 
 
 def _jpeg_bytes(image: Image.Image, **kw) -> bytes:
@@ -79,7 +70,7 @@ def hostile_dir(tmp_path):
     (d / "text.jpg").write_text("this is not an image\n")
     (d / "folder.png").mkdir()
     Image.new("L", (40_000, 40), 255).save(d / "strip.png")
-    (d / "bomb.png").write_bytes(_png_header_only(20_000, 20_000))
+    (d / "bomb.png").write_bytes(png_header_only(20_000, 20_000))
     bad = ["zero.png", "truncated.png", "truncated.jpg", "random.png", "text.jpg", "folder.png", "strip.png", "bomb.png"]
     return d, good, bad
 

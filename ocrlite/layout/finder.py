@@ -189,6 +189,17 @@ def _split_gaps(box: np.ndarray, mask: np.ndarray, glyph: float, gap_factor: flo
     return out or [box]
 
 
+def _gaps(boxes: np.ndarray, start: int, end: int, min_gap: float):
+    """Empty bands along one axis: ``(k, before, after)`` index splits of ``boxes`` sorted by their
+    ``start`` coordinate, wherever the next box starts more than ``min_gap`` past every earlier end."""
+    order = np.argsort(boxes[:, start])
+    reach = -np.inf
+    for k, j in enumerate(order[:-1]):
+        reach = max(reach, boxes[j, end])
+        if boxes[order[k + 1], start] - reach > min_gap:
+            yield k, list(order[: k + 1]), list(order[k + 1:])
+
+
 def _order(boxes: np.ndarray, glyph: float) -> list[int]:
     """Reading order by recursive X-Y cut (see the module docstring)."""
     def rows(idx: list[int]) -> list[int]:
@@ -208,30 +219,15 @@ def _order(boxes: np.ndarray, glyph: float) -> list[int]:
         if len(idx) < 4 or depth > 12:
             return rows(idx)
         sub = boxes[idx]
-        # horizontal cut: a band of empty rows between groups
-        order_y = np.argsort(sub[:, 1])
-        bottom = -np.inf
-        for k, j in enumerate(order_y[:-1]):
-            bottom = max(bottom, sub[j, 3])
-            nxt = sub[order_y[k + 1], 1]
-            if nxt - bottom > 1.5 * glyph:
-                above = [idx[t] for t in order_y[: k + 1]]
-                below = [idx[t] for t in order_y[k + 1:]]
-                return cut(above, depth + 1) + cut(below, depth + 1)
-        # vertical cut: a gutter between two blocks of prose-width lines
-        order_x = np.argsort(sub[:, 0])
-        right = -np.inf
-        for k, j in enumerate(order_x[:-1]):
-            right = max(right, sub[j, 2])
-            nxt = sub[order_x[k + 1], 0]
-            if nxt - right > 1.0 * glyph:
-                left_idx = [idx[t] for t in order_x[: k + 1]]
-                right_idx = [idx[t] for t in order_x[k + 1:]]
-                widths_l = boxes[left_idx, 2] - boxes[left_idx, 0]
-                widths_r = boxes[right_idx, 2] - boxes[right_idx, 0]
-                if (len(left_idx) >= 3 and len(right_idx) >= 3 and np.median(widths_l) > 8 * glyph
-                        and np.median(widths_r) > 8 * glyph):
-                    return cut(left_idx, depth + 1) + cut(right_idx, depth + 1)
+        for k, before, after in _gaps(sub, 1, 3, 1.5 * glyph):  # a band of empty rows between groups
+            return cut([idx[t] for t in before], depth + 1) + cut([idx[t] for t in after], depth + 1)
+        for k, before, after in _gaps(sub, 0, 2, 1.0 * glyph):  # a gutter between blocks of prose-width lines
+            left_idx, right_idx = [idx[t] for t in before], [idx[t] for t in after]
+            widths_l = boxes[left_idx, 2] - boxes[left_idx, 0]
+            widths_r = boxes[right_idx, 2] - boxes[right_idx, 0]
+            if (len(left_idx) >= 3 and len(right_idx) >= 3 and np.median(widths_l) > 8 * glyph
+                    and np.median(widths_r) > 8 * glyph):
+                return cut(left_idx, depth + 1) + cut(right_idx, depth + 1)
         return rows(idx)
 
     return cut(list(range(len(boxes))), 0)
