@@ -22,6 +22,23 @@ from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, re
 from ocrlite.export import INT8_MODES
 
 
+def portable_train_settings(train: dict | None) -> dict | None:
+    """Training settings without paths that mean nothing on a user's machine: a font folder inside
+    this repository is stored relative to it (``data/fonts``), the run folder by its name only."""
+    if not isinstance(train, dict):
+        return train
+    out = dict(train)
+    root = Path(__file__).resolve().parent.parent
+    for key in ("fonts", "out"):
+        value = out.get(key)
+        if isinstance(value, str) and Path(value).is_absolute():
+            try:
+                out[key] = str(Path(value).resolve().relative_to(root))
+            except ValueError:
+                out[key] = Path(value).name if key == "out" else None
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source")
@@ -44,8 +61,9 @@ def main() -> int:
     preprocess = loaded.preprocess
     if args.width_scale is not None:
         preprocess = dataclasses.replace(preprocess, width_scale=args.width_scale)
+    train = portable_train_settings(raw.get("train"))
     ck = checkpoint_dict(loaded.model, loaded.config, loaded.charset, preprocess,
-                         metrics=raw.get("metrics"), train=raw.get("train"), half=True)
+                         metrics=raw.get("metrics"), train=train, half=True)
     atomic_save(ck, dest)
     if args.onnx:
         from ocrlite.export import export_onnx
