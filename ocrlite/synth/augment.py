@@ -98,7 +98,8 @@ def photocopy(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         lo, hi = np.percentile(out, 2), np.percentile(out, 98)
         mid = (lo + hi) / 2 + rng.uniform(-10, 10)
         gain = rng.uniform(1.5, 3.0) / max(hi - lo, 1.0) * 4
-        out = 255.0 / (1.0 + np.exp(-gain * (out - mid)))
+        with np.errstate(over="ignore"):  # exp overflows to inf where the sigmoid is 0: exactly right
+            out = 255.0 / (1.0 + np.exp(-gain * (out - mid)))
         ink_is_dark = float(np.median(out)) > mid  # the paper is the majority
         ink = out < mid if ink_is_dark else out > mid
         ink_value, paper_value = (0.0, 255.0) if ink_is_dark else (255.0, 0.0)

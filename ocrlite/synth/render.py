@@ -89,11 +89,12 @@ class Layout:
 
 
 def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, layout: Layout,
-               rng: Rng, small_caps: ImageFont.FreeTypeFont | None = None) -> float:
-    """Draw ``text`` at baseline ``xy``; returns its width. Glyph by glyph only when the layout needs it."""
+               rng: Rng, small_caps: ImageFont.FreeTypeFont | None = None) -> float | None:
+    """Draw ``text`` at baseline ``xy``; returns its width (None: exactly :func:`_text_width`'s, which
+    the caller has). Glyph by glyph only when the layout needs it."""
     if layout.plain and small_caps is None:
         draw.text(xy, text, font=font, fill=255, anchor="ls")
-        return font.getlength(text)
+        return None
     x, y = xy
     x_start = x
     for ch in text:
@@ -190,7 +191,8 @@ def render_line(
     canvas_h = 4 * line_h
     image = Image.new("L", (canvas_w, canvas_h), 0)
     draw = ImageDraw.Draw(image)
-    width = _draw_text(draw, (margin_x, baseline), text, pil_font, layout, rng, small_caps)
+    drawn = _draw_text(draw, (margin_x, baseline), text, pil_font, layout, rng, small_caps)
+    width = width if drawn is None else drawn
     ink_box = image.getbbox()  # (left, top, right, bottom) of the ink, computed in C
     if ink_box is None:  # only spaces or invisible glyphs: use the nominal box
         ink_box = (margin_x, baseline - ascent, margin_x + max(int(width), 1), baseline + descent)
@@ -233,7 +235,7 @@ def render_line(
             x = x0 + 1 if rng.random() < 0.5 else x1 - thick - 1
             draw.rectangle((x, y0, x + thick - 1, y1), fill=255)
 
-    mask = np.asarray(image, dtype=np.float32)[y0:y1, x0:x1] * (1.0 / 255.0)
+    mask = np.asarray(image.crop((x0, y0, x1, y1)), dtype=np.float32) * (1.0 / 255.0)  # crop first: cheaper
     if not font.family_has_italic and "italic" not in font.style and rng.random() < cfg.p(cfg.slant_p):
         mask = slant(mask, rng.uniform(8, 14))
     mask = _print_defects(mask, rng, cfg, size)
