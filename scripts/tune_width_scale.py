@@ -34,6 +34,12 @@ def tune(rec: BaseRecognizer, sets: dict[str, tuple[list, list[str]]], grid: lis
     """
     base = rec.preprocess
     rows = []
+    widest = dataclasses.replace(base, width_scale=max(grid))
+    fits = {}
+    for name, (grays, truths) in sets.items():  # the same lines at every factor: drop those too wide at the largest
+        keep = [i for i, g in enumerate(grays) if _fits(g, widest)]
+        fits[name] = ([grays[i] for i in keep], [truths[i] for i in keep])
+    sets = fits
     try:
         for factor in grid:
             rec.preprocess = dataclasses.replace(base, width_scale=factor)
@@ -47,6 +53,16 @@ def tune(rec: BaseRecognizer, sets: dict[str, tuple[list, list[str]]], grid: lis
         rec.preprocess = base
     best = min(rows, key=lambda r: (round(r["mean"], 6), abs(r["width_scale"] - 1.0)))
     return best["width_scale"], rows
+
+
+def _fits(gray, preprocess) -> bool:
+    from ocrlite.preprocess import ImageTooWideError, prepare
+
+    try:
+        prepare(gray, preprocess)
+        return True
+    except ImageTooWideError:
+        return False
 
 
 def main() -> int:
