@@ -15,6 +15,9 @@ from ocrlite.preprocess import prepare
 
 #: Pages larger than this are refused (a 600 dpi A3 scan is about 70 MP).
 MAX_PAGE_PIXELS = 120_000_000
+#: A page whose widest lines read with at least this mean confidence is taken to be upright
+#: (an upside-down page reads far lower); below it, the lines are also read turned round.
+UPRIGHT_CONFIDENCE = 0.8
 
 
 @dataclass
@@ -63,8 +66,9 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
               check_upside_down: bool = True) -> PageResult:
     """Find and recognise the lines of ``gray`` (``(H, W)`` uint8).
 
-    An upside-down page is detected by reading up to 12 lines both ways and keeping the
-    orientation with the higher mean confidence.
+    An upside-down page is detected by its widest lines: when they read with a mean confidence
+    below :data:`UPRIGHT_CONFIDENCE`, up to 12 of them are read turned round too, and the
+    orientation with the higher mean confidence wins.
 
     Raises:
         ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
@@ -79,11 +83,15 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
         return PageResult([], layout.skew, False)
     crops = _crops(layout.upright, layout.boxes_upright, layout.glyph_height)
     rotated = False
+    predictions = _recognise(rec, crops, batch_size)
     if check_upside_down:
+        # Read the widest lines turned round only when the page reads poorly as it is.
         sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:12]
-        upright_conf = np.mean([p.confidence for p in _recognise(rec, [crops[i] for i in sample], batch_size)])
-        flipped_conf = np.mean([p.confidence for p in _recognise(rec, [crops[i][::-1, ::-1] for i in sample],
-                                                                 batch_size)])
+        upright_conf = float(np.mean([predictions[i].confidence for i in sample]))
+        flipped_conf = 0.0
+        if upright_conf < UPRIGHT_CONFIDENCE:
+            flipped_conf = float(np.mean([p.confidence for p in _recognise(
+                rec, [crops[i][::-1, ::-1] for i in sample], batch_size)]))
         if flipped_conf > upright_conf + 0.05:
             rotated = True
             flipped = np.ascontiguousarray(gray[::-1, ::-1])
@@ -92,7 +100,6 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
             for line in result.lines:  # boxes back on the page as given
                 line.box.corners = np.stack([w - line.box.corners[:, 0], h - line.box.corners[:, 1]], 1)[[2, 3, 0, 1]]
             return PageResult(result.lines, result.skew, True)
-    predictions = _recognise(rec, crops, batch_size)
     lines = [PageLine(box, p.text, p.confidence, list(p.char_confidences))
              for box, p in zip(layout.lines, predictions)]
     lines = [line for line in lines if line.text.strip()]
