@@ -212,6 +212,11 @@ class Trainer:
             self.cfg = cfg = self._merge_resumed(resume_state["train"], cfg)
         if cfg.steps is None:
             cfg.steps = DEFAULT_STEPS
+        limit = os.environ.get("OMP_THREAD_LIMIT", "")
+        if limit.isdigit() and int(limit) >= 1 and (cfg.threads or torch.get_num_threads()) > int(limit):
+            # More torch threads than OpenMP allows spin forever in its barrier: keep within the limit.
+            _log(f"OMP_THREAD_LIMIT={limit}: training with {limit} thread(s)")
+            cfg.threads = int(limit)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
