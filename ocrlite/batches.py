@@ -31,17 +31,20 @@ class Batch:
         images: ``(B, 1, H, W)`` float32, normalised.
         widths: each image's width before batch padding.
         texts: labels.
+        case_folded: per line, True if its label's case says nothing about the image (see
+            :func:`ocrlite.data.labels_look_case_folded`); the loss then accepts either case.
     """
 
     images: torch.Tensor
     widths: list[int]
     texts: list[str]
+    case_folded: list[bool] | None = None
 
 
-def collate_batch(items: list[tuple[np.ndarray, str]]) -> Batch:
-    """``[(prepared (H, w_i), text)] → Batch`` (pads to the widest)."""
-    array, widths = collate_images([im for im, _ in items])
-    return Batch(torch.from_numpy(array), widths, [t for _, t in items])
+def collate_batch(items: list[tuple[np.ndarray, str, bool]]) -> Batch:
+    """``[(prepared (H, w_i), text, case_folded)] → Batch`` (pads to the widest)."""
+    array, widths = collate_images([item[0] for item in items])
+    return Batch(torch.from_numpy(array), widths, [item[1] for item in items], [item[2] for item in items])
 
 
 def ctc_feasible(text: str, width: int, width_stride: int = 4) -> bool:
@@ -89,12 +92,13 @@ class BatchStream(IterableDataset):
             self._generator = LineGenerator(self.charset, self.generator_config)
         return self._generator
 
-    def sample(self, index: int) -> tuple[np.ndarray, str] | None:
-        """Prepared image and label of global sample ``index``, or ``None`` if it cannot be used."""
+    def sample(self, index: int) -> tuple[np.ndarray, str, bool] | None:
+        """Prepared image, label and case-folded flag of global sample ``index``, or ``None`` if unusable."""
+        case_folded = False
         if self.real and np.random.default_rng([self.seed, index, 1]).random() >= self.synth_ratio:
             line = self.real[int(np.random.default_rng([self.seed, index, 2]).integers(len(self.real)))]
             try:
-                gray, text = line.load(), line.text
+                gray, text, case_folded = line.load(), line.text, line.case_folded
             except ImageLoadError:
                 return None
         else:
@@ -105,7 +109,7 @@ class BatchStream(IterableDataset):
             return None
         if image.shape[1] > self.max_width or not ctc_feasible(text, image.shape[1]):
             return None
-        return image, text
+        return image, text, case_folded
 
     def chunk_batches(self, chunk: int) -> list[Batch]:
         """All batches of chunk ``chunk``, in their (seeded) shuffled order."""

@@ -401,7 +401,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="stretch every line horizontally by X after the height resize, in training and in the "
                    "saved model (default: 1.0, or the --init model's)")
     p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")
-    p.add_argument("--train-data", nargs="*", default=[], metavar="SET", help="real sets (folder with labels.tsv)")
+    p.add_argument("--train-data", nargs="*", default=[], metavar="SET", help="real sets (folder with labels.tsv, label file or LMDB)")
+    p.add_argument("--train-case", choices=("auto", "exact", "folded"), default="auto",
+                   help="letter case of --train-data labels: folded = labelled in capitals whatever the image shows "
+                   "(either case counts as right), exact = as written, auto = folded for a set with no lower-case "
+                   "label letter")
     p.add_argument("--synth-ratio", type=float, default=None,
                    help="fraction of synthetic lines when --train-data is given (default 0.5)")
     p.add_argument("--val", nargs="*", default=[], metavar="SET", help="extra validation sets (scored case-folded)")
@@ -442,7 +446,7 @@ def _run_train(args: argparse.Namespace) -> int:
             backbone=args.backbone, out=args.out, steps=args.steps, batch_size=args.batch_size, height=args.height,
             width_scale=args.width_scale,
             charset=charset.chars, backbone_kwargs=_parse_kwargs(args.backbone_kw), hidden_size=args.hidden_size,
-            train_data=args.train_data,
+            train_data=args.train_data, train_case=args.train_case,
             synth_ratio=args.synth_ratio if args.synth_ratio is not None else (0.5 if args.train_data else 1.0),
             val=args.val, val_every=args.val_every, val_size=args.val_size, save_every=args.save_every,
             lr=args.lr, warmup=args.warmup, seed=args.seed, threads=args.threads, workers=args.workers,

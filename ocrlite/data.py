@@ -52,6 +52,16 @@ class LmdbSource:
             return txn.get(key)
 
 
+def labels_look_case_folded(texts: list[str], min_letters: int = 20) -> bool:
+    """True when a set's labels hold at least ``min_letters`` letters and not one lower-case letter.
+
+    Sets such as SROIE's are labelled in capitals whatever case the image shows; training on them
+    as they are would teach a model to read "Total" as "TOTAL".
+    """
+    letters = sum(ch.isalpha() for text in texts for ch in text)
+    return letters >= min_letters and not any(ch.islower() for text in texts for ch in text)
+
+
 def close_lmdb_envs() -> None:
     """Close this process's LMDB handles (before forking workers; they reopen on next use)."""
     for (_, pid), env in list(_ENVS.items()):
@@ -72,6 +82,7 @@ class LabeledLine:
     text: str
     source: LmdbSource | None = None
     key: bytes | None = None
+    case_folded: bool = False  # the label was written in one case (upper) whatever the image shows
 
     def load(self) -> np.ndarray:
         """The image as ``(H, W)`` uint8 grayscale.

@@ -11,7 +11,7 @@ import math
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 from ocrlite.batches import Batch, BatchStream
 from ocrlite.charset import PRINTABLE_ASCII, Charset
 from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
-from ocrlite.data import close_lmdb_envs, read_label_set
+from ocrlite.data import LabeledLine, close_lmdb_envs, labels_look_case_folded, read_label_set
 from ocrlite.evaluate import evaluate_prepared
 from ocrlite.model import ModelConfig, build_model, count_parameters
 from ocrlite.predict import Recognizer
@@ -75,6 +75,10 @@ class TrainConfig:
     strength: float = 1.0
     device: str = "cpu"
     fold_case_val: bool = True
+    train_case: str = "auto"  # auto | exact | folded: how --train-data labels' letter case is read
+
+
+TRAIN_CASE_CHOICES = ("auto", "exact", "folded")
 
 
 def validate_config(cfg: TrainConfig) -> None:
@@ -92,6 +96,8 @@ def validate_config(cfg: TrainConfig) -> None:
                           "--warmup": cfg.warmup}.items():
         if value < 0:
             raise ValueError(f"{option} must be >= 0, got {value}")
+    if cfg.train_case not in TRAIN_CASE_CHOICES:
+        raise ValueError(f"--train-case must be one of {', '.join(TRAIN_CASE_CHOICES)}, got {cfg.train_case!r}")
     if not (math.isfinite(cfg.lr) and cfg.lr > 0):
         raise ValueError(f"--lr must be a positive number, got {cfg.lr}")
     if not (math.isfinite(cfg.strength) and cfg.strength >= 0):
@@ -154,6 +160,38 @@ def transfer_charset_rows(state: dict[str, torch.Tensor], old: Charset, new: Cha
         if j >= 0:
             w_new[i], b_new[i] = w_old[j + 1], b_old[j + 1]
     return {**state, "head.fc.weight": w_new, "head.fc.bias": b_new}
+
+
+def case_pairs(charset: Charset) -> tuple[torch.Tensor, torch.Tensor]:
+    """Class ids ``(upper, lower)`` of every letter whose two cases are both in ``charset``."""
+    upper, lower = [], []
+    for ch in charset.chars:
+        if ch.isupper() and ch.lower() in charset.chars and len(ch.lower()) == 1:
+            upper.append(charset.chars.index(ch) + 1)
+            lower.append(charset.chars.index(ch.lower()) + 1)
+    return torch.tensor(upper, dtype=torch.long), torch.tensor(lower, dtype=torch.long)
+
+
+def merge_letter_case(log_probs: torch.Tensor, folded: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor]
+                      ) -> torch.Tensor:
+    """For case-folded lines, let an upper-case label letter be read in either case.
+
+    Args:
+        log_probs: ``(T, B, K)`` log-softmax outputs.
+        folded: ``(B,)`` bool, the lines whose labels are upper-cased.
+        pairs: ``(upper, lower)`` class ids from :func:`case_pairs`.
+
+    Returns:
+        ``(T, B, K)``: for folded lines the upper-case column holds ``log(p(upper) + p(lower))``, so
+        CTC on the upper-cased label scores the line's letters without asking for a case; other lines
+        are unchanged.
+    """
+    upper, lower = pairs
+    if upper.numel() == 0:
+        return log_probs
+    either = torch.logaddexp(log_probs[:, :, upper], log_probs[:, :, lower])       # (T, B, L)
+    columns = torch.where(folded.to(log_probs.device)[None, :, None], either, log_probs[:, :, upper])
+    return log_probs.index_copy(2, upper.to(log_probs.device), columns)
 
 
 def _is_rank0() -> bool:
@@ -244,10 +282,22 @@ class Trainer:
             lines, report = read_label_set(s, self.charset)
             if report.total_skipped:
                 _log(report.summary())
-            self.real += lines
+            self.real += self._mark_case(s, lines)
+        self.case_pairs = case_pairs(self.charset)
         self.val_sets = self._build_val_sets() if self.rank == 0 else {}
 
     # ------------------------------------------------------------------ setup
+    def _mark_case(self, name: str, lines: list[LabeledLine]) -> list[LabeledLine]:
+        """Flag a set's lines as case-folded (``--train-case``; ``auto`` looks at the labels) and log it."""
+        mode = self.cfg.train_case
+        folded = mode == "folded" or (mode == "auto" and labels_look_case_folded([ln.text for ln in lines]))
+        if not folded:
+            return lines
+        if mode == "auto":
+            _log(f"{name}: no label has a lower-case letter; read as case-folded (either case of a letter "
+                 f"counts as right; --train-case exact to turn this off)")
+        return [replace(ln, text=ln.text.upper(), case_folded=True) for ln in lines]
+
     def _check_run_dir(self, resume: bool, force: bool) -> dict[str, Any] | None:
         last = self.out / "last.pt"
         if resume:
@@ -369,6 +419,8 @@ class Trainer:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
             logits = self.ddp_model(images)                          # (B, T, K)
         log_probs = logits.float().log_softmax(-1).transpose(0, 1)   # (T, B, K) for CTCLoss
+        if batch.case_folded and any(batch.case_folded):
+            log_probs = merge_letter_case(log_probs, torch.tensor(batch.case_folded), self.case_pairs)
         input_lengths = torch.tensor([w // 4 for w in batch.widths], dtype=torch.long)
         loss = self.ctc(log_probs, torch.tensor(targets, dtype=torch.long), input_lengths,
                         torch.tensor(target_lengths, dtype=torch.long))

@@ -1,6 +1,7 @@
 """Training and evaluation: loss falls, exact resume, SIGKILL, fine-tuning, eval, DDP, safe run folders."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -10,11 +11,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from ocrlite.charset import Charset
 from ocrlite.checkpoint import load_checkpoint, read_checkpoint
 from ocrlite.cli import main
-from ocrlite.train import TrainConfig, Trainer, train
+from ocrlite.data import labels_look_case_folded
+from ocrlite.synth.generator import LineGenerator
+from ocrlite.train import TrainConfig, Trainer, case_pairs, merge_letter_case, train
 
 from helpers import save_tiny_checkpoint
 
@@ -120,7 +124,7 @@ def test_width_scale_is_trained_with_saved_and_inherited_by_init(tmp_path):
     wide_stream = Trainer(tiny_cfg(tmp_path / "wide2", width_scale=1.3)).loader().dataset
     narrow_stream = trainer.loader().dataset
     for i in range(4):
-        (wide_image, text), (narrow_image, same_text) = wide_stream.sample(i), narrow_stream.sample(i)
+        (wide_image, text, _), (narrow_image, same_text, _) = wide_stream.sample(i), narrow_stream.sample(i)
         assert text == same_text and abs(wide_image.shape[1] / narrow_image.shape[1] - 1.3) < 0.1
     fine_tune = Trainer(tiny_cfg(tmp_path / "ft", init=str(tmp_path / "wide" / "last.pt")))
     assert fine_tune.preprocess.width_scale == 1.3
@@ -196,3 +200,48 @@ def test_gpu_script_continues_a_run_with_more_workers(tmp_path):
     assert "2 data workers" in res.stderr
     ck = read_checkpoint(out / "last.pt")
     assert ck["resume"]["step"] == 8 and ck["resume"]["workers"] == 2
+
+
+def test_case_folded_labels_accept_either_case():
+    """CTC on an upper-cased label scores a line read in lower case as well as one read in upper case."""
+    charset = Charset.default()
+    pairs = case_pairs(charset)
+    assert len(pairs[0]) == 26
+    steps = []
+    for ch in "ab":  # a confident reading of "ab" in lower case, with blanks between
+        steps += [charset.encode(ch)[0], 0]
+    logits = torch.full((len(steps), 1, charset.num_classes), -20.0)
+    for t, k in enumerate(steps):
+        logits[t, 0, k] = 20.0
+    log_probs = logits.log_softmax(-1)
+    target = torch.tensor([charset.encode("AB")])
+    ctc = torch.nn.CTCLoss(zero_infinity=False)
+    lengths = (torch.tensor([len(steps)]), torch.tensor([2]))
+    exact = ctc(log_probs, target, *lengths)
+    folded = ctc(merge_letter_case(log_probs, torch.tensor([True]), pairs), target, *lengths)
+    kept = merge_letter_case(log_probs, torch.tensor([False]), pairs)
+    assert exact > 10 and folded < 0.1
+    assert torch.equal(kept, log_probs)
+
+
+def test_capitals_only_set_is_read_as_case_folded(tmp_path, capsys):
+    set_dir = tmp_path / "caps"
+    (set_dir / "images").mkdir(parents=True)
+    gen = LineGenerator(Charset.default())
+    rows = []
+    for i in range(12):
+        image, text = gen.generate(5, i)
+        Image.fromarray(image).save(set_dir / "images" / f"{i}.png")
+        rows.append(f"images/{i}.png\t{text.upper()}\n")
+    (set_dir / "labels.tsv").write_text("".join(rows) + "images/0.png\tTOTAL RM 12.30 AND MORE CAPITALS HERE\n")
+    assert labels_look_case_folded(["TOTAL RM 12.30 AND MORE CAPITALS"]) and not labels_look_case_folded(["Total"])
+    auto = Trainer(tiny_cfg(tmp_path / "auto", train_data=[str(set_dir)], synth_ratio=0.5))
+    assert all(line.case_folded for line in auto.real)
+    assert "case-folded" in capsys.readouterr().err
+    exact = Trainer(tiny_cfg(tmp_path / "exact", train_data=[str(set_dir)], synth_ratio=0.5, train_case="exact"))
+    assert not any(line.case_folded for line in exact.real)
+    batch = next(iter(auto.loader()))
+    assert batch.case_folded is not None and len(batch.case_folded) == len(batch.texts)
+    assert math.isfinite(auto.train_step(batch))
+    with pytest.raises(ValueError, match="--train-case must be one of auto, exact, folded"):
+        Trainer(tiny_cfg(tmp_path / "bad", train_case="lower"))
