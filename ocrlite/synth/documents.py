@@ -67,6 +67,9 @@ def heading(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
         return f"{word} {number}" + (f"{rng.choice([': ', '. ', ' - '])}{topic}" if rng.random() < 0.5 else "")
     if r < 0.55:
         return f"Appendix {rng.choice(list('ABCDEF'))}{rng.choice(['. ', ': ', ' '])}{topic}"
+    if r < 0.62:  # a table-of-contents entry: "3.2 Results ........ 14"
+        leader = "." * int(rng.integers(3, 30)) if rng.random() < 0.8 else ". " * int(rng.integers(3, 15))
+        return f"{_section_number(rng)} {topic} {leader} {int(rng.integers(1, 400))}"
     if r < 0.7:
         return fixed.upper() if rng.random() < 0.5 else fixed
     if r < 0.85:

@@ -36,6 +36,7 @@ class FontInfo:
         style: ``regular``, ``bold``, ``italic`` or ``bold italic``.
         family_has_italic: whether any face of the family is italic (a synthetic slant is only
             applied to families without one).
+        font_class: its design class from ``FONTS.tsv`` ("monospace", "old-style serif", …; "" unknown).
     """
 
     path: Path
@@ -43,6 +44,7 @@ class FontInfo:
     family: str = ""
     style: str = "regular"
     family_has_italic: bool = False
+    font_class: str = ""
 
     @property
     def name(self) -> str:
@@ -143,15 +145,15 @@ def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> 
         if len(covered) >= min_coverage * len(chars):
             row = catalogue.get(path.name)
             if row:
-                found.append((path, covered, row["family"], row["style"]))
+                found.append((path, covered, row["family"], row["style"], row.get("class", "")))
             else:
                 found.append((path, covered, (family or path.stem).removeprefix("ocrlite-subset "),
-                              _style_of(style_name or "")))
+                              _style_of(style_name or ""), ""))
     if not found:
         raise FileNotFoundError(f"{directory}: no font covers {min_coverage:.0%} of the charset")
-    italic_families = {family for _, _, family, style in found if "italic" in style}
-    return [FontInfo(path, covered, family, style, family in italic_families)
-            for path, covered, family, style in found]
+    italic_families = {family for _, _, family, style, _ in found if "italic" in style}
+    return [FontInfo(path, covered, family, style, family in italic_families, font_class)
+            for path, covered, family, style, font_class in found]
 
 
 def by_family(fonts: list[FontInfo]) -> list[list[FontInfo]]:
