@@ -24,8 +24,10 @@ WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve(
 DEFAULT_MODEL = "default"
 #: The shipped speed-first model's file stem (a MobileNet: about 2× the default's lines/s, less accurate).
 FAST_MODEL = "fast"
+#: The default fine-tuned on real receipt lines (SROIE; README "Adapt it to your documents").
+RECEIPTS_MODEL = "receipts"
 #: Shipped files named for their role rather than their backbone.
-ROLE_MODELS = (DEFAULT_MODEL, FAST_MODEL)
+ROLE_MODELS = (DEFAULT_MODEL, FAST_MODEL, RECEIPTS_MODEL)
 #: ``--engine`` values.
 ENGINES = ("auto", "torch", "onnx")
 
