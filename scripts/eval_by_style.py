@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             styles = [style_of.get(str(Path(p).relative_to(set_dir)), "?") for p in paths]
             for name, read in readers.items():
                 cache_key = (set_dir, name)
-                preds = _cache.setdefault(cache_key, read(paths))
+                if cache_key not in _cache:  # each model reads each set once for both tables
+                    _cache[cache_key] = read(paths)
+                preds = _cache[cache_key]
                 for row in table_rows(name, preds, truths, styles, fold):
                     print(row.replace("| ", f"| {set_dir.name} | ", 1))
     return 0
