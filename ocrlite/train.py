@@ -194,6 +194,22 @@ def merge_letter_case(log_probs: torch.Tensor, folded: torch.Tensor, pairs: tupl
     return log_probs.index_copy(2, upper.to(log_probs.device), columns)
 
 
+class _Laps:
+    """Adds the seconds since the previous call to ``timings[name]`` (does nothing without ``timings``)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter() if timings is not None else 0.0
+
+    def __call__(self, name: str) -> None:
+        if self.timings is not None:
+            if torch.cuda.is_initialized():  # GPU work is asynchronous: time it to its end
+                torch.cuda.synchronize()
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
+
+
 def _is_rank0() -> bool:
     return not dist.is_initialized() or dist.get_rank() == 0
 
@@ -243,6 +259,7 @@ class Trainer:
         self.samples_seen = 0
         self.best = math.inf
         self.elapsed_before = 0.0
+        self._start = time.perf_counter()  # run() restarts it; save() reads it
         self.stop_signal: int | None = None
         self._lock_run_dir()
         resume_state = self._check_run_dir(resume, force)
@@ -411,24 +428,36 @@ class Trainer:
                       "multiprocessing_context": "fork" if os.name != "nt" else "spawn"}
         return DataLoader(stream, batch_size=None, collate_fn=lambda b: b, **kwargs)
 
-    def train_step(self, batch: Batch) -> float:
+    def train_step(self, batch: Batch, timings: dict[str, float] | None = None) -> float:
+        """One optimiser step on ``batch``; returns the loss.
+
+        ``timings``, when given, accumulates the seconds spent in each phase (``to_device``,
+        ``forward``, ``loss``, ``backward``, ``optimizer``) for ``scripts/profile_train.py``.
+        """
+        lap = _Laps(timings)
         images = batch.images.to(self.device, non_blocking=True, memory_format=torch.channels_last)
         targets, target_lengths = self.charset.encode_batch(batch.texts)
         for group in self.optimizer.param_groups:
             group["lr"] = lr_at(self.step, self.cfg)
+        lap("to_device")
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
             logits = self.ddp_model(images)                          # (B, T, K)
+        lap("forward")
         log_probs = logits.float().log_softmax(-1).transpose(0, 1)   # (T, B, K) for CTCLoss
         if batch.case_folded and any(batch.case_folded):
             log_probs = merge_letter_case(log_probs, torch.tensor(batch.case_folded), self.case_pairs)
         input_lengths = torch.tensor([w // 4 for w in batch.widths], dtype=torch.long)
         loss = self.ctc(log_probs, torch.tensor(targets, dtype=torch.long), input_lengths,
                         torch.tensor(target_lengths, dtype=torch.long))
+        lap("loss")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        lap("backward")
         nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
         self.optimizer.step()
-        return float(loss.detach())
+        value = float(loss.detach())
+        lap("optimizer")
+        return value
 
     def _global_count(self, local: int) -> int:
         """Lines in this step over all ranks (batches can differ slightly in size)."""

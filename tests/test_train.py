@@ -247,3 +247,15 @@ def test_capitals_only_set_is_read_as_case_folded(tmp_path, capsys):
     assert math.isfinite(auto.train_step(batch))
     with pytest.raises(ValueError, match="--train-case must be one of auto, exact, folded"):
         Trainer(tiny_cfg(tmp_path / "bad", train_case="lower"))
+
+
+def test_train_step_reports_where_its_time_goes(tmp_path):
+    trainer = Trainer(tiny_cfg(tmp_path / "run"))
+    timings: dict[str, float] = {}
+    batch = next(iter(trainer.loader()))
+    start = time.perf_counter()
+    trainer.train_step(batch, timings)
+    whole = time.perf_counter() - start
+    assert set(timings) == {"to_device", "forward", "loss", "backward", "optimizer"}
+    assert all(t >= 0 for t in timings.values()) and sum(timings.values()) <= whole + 1e-3
+    assert timings["forward"] > 0 and timings["backward"] > 0
