@@ -84,12 +84,13 @@ class LineGenerator:
         family = families[int(rng.integers(len(families)))]
         return raw, family[int(rng.integers(len(family)))]
 
-    def font_for(self, seed: int, index: int) -> FontInfo:
-        """The font sample ``index`` of ``seed`` is drawn in."""
-        return self._text_and_font(np.random.default_rng([seed, index]))[1]
-
     def generate(self, seed: int, index: int) -> tuple[np.ndarray, str]:
-        """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label)``.
+        """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label)``."""
+        image, label, _ = self.generate_with_font(seed, index)
+        return image, label
+
+    def generate_with_font(self, seed: int, index: int) -> tuple[np.ndarray, str, FontInfo]:
+        """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label, the font it is drawn in)``.
 
         The font is drawn family first, then a face of that family, so a family with many
         weights is no more frequent than one with a single face; receipt text is drawn in a
@@ -111,4 +112,4 @@ class LineGenerator:
         image = render_line(text, font, rng, render, neighbours)
         if self.augmenter is not None:
             image = self.augmenter(image, rng)
-        return image, label_text(text)
+        return image, label_text(text), font

@@ -26,8 +26,7 @@ def _init_worker(charset: str, config: GeneratorConfig, seed: int, height: int |
 def _make(index: int) -> tuple[int, bytes, tuple[int, int], str, tuple[str, str, str]]:
     gen: LineGenerator = _worker_state["gen"]  # type: ignore[assignment]
     seed = int(_worker_state["seed"])  # type: ignore[arg-type]
-    image, label = gen.generate(seed, index)
-    font = gen.font_for(seed, index)
+    image, label, font = gen.generate_with_font(seed, index)
     height = _worker_state["height"]
     if height:
         image = resize_to_height(image, int(height))  # type: ignore[arg-type]
