@@ -71,6 +71,8 @@ class TrainConfig:
     bf16: bool = False
     init: str | None = None
     max_width: int = 1024
+    # Batches per width-sorted chunk: 32 leaves ~4 % of batch columns as padding (8: ~14 %).
+    batches_per_chunk: int = 32
     fonts: str | None = None  # None: the shipped library (data/fonts); checkpoints never store this machine's path
     strength: float = 1.0
     device: str = "cpu"
@@ -88,7 +90,8 @@ def validate_config(cfg: TrainConfig) -> None:
         ValueError: the first bad option.
     """
     positive = {"--steps": cfg.steps, "--batch-size": cfg.batch_size, "--val-every": cfg.val_every,
-                "--save-every": cfg.save_every, "--val-size": cfg.val_size, "--height": cfg.height}
+                "--save-every": cfg.save_every, "--val-size": cfg.val_size, "--height": cfg.height,
+                "batches_per_chunk": cfg.batches_per_chunk}
     for option, value in positive.items():
         if value is not None and value < 1:
             raise ValueError(f"{option} must be >= 1, got {value}")
@@ -350,6 +353,8 @@ class Trainer:
         ``given.steps`` of None keeps the run's own schedule; a number changes it (and the LR curve) and is logged.
         """
         merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__})
+        if "batches_per_chunk" not in stored:
+            merged.batches_per_chunk = 8  # runs from before the setting sorted 8 batches at a time
         if given.steps is not None and given.steps != merged.steps:
             _log(f"resume: schedule changed from {merged.steps} to {given.steps} steps (the LR curve follows it)")
             merged.steps = given.steps
@@ -418,7 +423,7 @@ class Trainer:
         stream = BatchStream(
             self.charset, self.preprocess, self._generator_config(self.cfg.fonts), self.cfg.seed,
             self.cfg.batch_size, self.cfg.max_width, self.real, self.cfg.synth_ratio,
-            self.rank, self.world, self.step, self.cfg.workers,
+            self.rank, self.world, self.step, self.cfg.workers, self.cfg.batches_per_chunk,
         )
         kwargs: dict[str, Any] = {}
         if self.cfg.workers > 0:

@@ -259,3 +259,15 @@ def test_train_step_reports_where_its_time_goes(tmp_path):
     assert set(timings) == {"to_device", "forward", "loss", "backward", "optimizer"}
     assert all(t >= 0 for t in timings.values()) and sum(timings.values()) <= whole + 1e-3
     assert timings["forward"] > 0 and timings["backward"] > 0
+
+
+def test_width_sorting_chunk_is_a_run_setting(tmp_path):
+    trainer = Trainer(tiny_cfg(tmp_path / "run", batches_per_chunk=5))
+    assert trainer.loader().dataset.batches_per_chunk == 5
+    stored = {k: v for k, v in vars(tiny_cfg(tmp_path / "run")).items() if k != "batches_per_chunk"}
+    # A run saved before the setting existed resumes with the 8-batch chunks it was trained on.
+    assert Trainer._merge_resumed(stored, tiny_cfg(tmp_path / "run")).batches_per_chunk == 8
+    stored["batches_per_chunk"] = 16
+    assert Trainer._merge_resumed(stored, tiny_cfg(tmp_path / "run")).batches_per_chunk == 16
+    with pytest.raises(ValueError, match="batches_per_chunk"):
+        Trainer(tiny_cfg(tmp_path / "bad", batches_per_chunk=0))
