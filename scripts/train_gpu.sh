@@ -9,7 +9,7 @@
 #   DEVICE=cpu WORKERS=2 scripts/train_gpu.sh runs/tiny --stop-at 12   # the same logic on a CPU (tests)
 #
 # WORKERS defaults to cores - 2 (one core for the trainer, one for the system): the generator makes
-# ~250-300 lines/s per core, so 14 workers give ~4,000 lines/s.
+# ~600 lines/s per core (generator v2, `python scripts/bench_synth.py`), so 14 workers give ~8,000 lines/s.
 set -euo pipefail
 RUN=${1:?usage: scripts/train_gpu.sh RUN_DIR [EXTRA TRAIN OPTIONS]}
 shift
