@@ -1,7 +1,7 @@
 """Where a training step's time goes: data wait, forward, CTC loss, backward, optimizer, validation.
 
     python scripts/profile_train.py [--backbone xception] [--steps 80] [--threads 2] [--workers 1]
-        [--batch-size 32] [--val ../shared/data/sroie_dev]
+        [--batch-size 32] [--batches-per-chunk 32] [--val ../shared/data/sroie_dev]
 
 Runs the real training loop (`ocrlite train`'s Trainer, data worker and batches) in a temporary run
 folder, timing each phase of every step after the first ``--skip`` steps, then one validation and one
@@ -30,6 +30,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batches-per-chunk", type=int, default=TrainConfig.batches_per_chunk,
+                        help="batches sorted by width together (8 = runs before this setting)")
     parser.add_argument("--val", nargs="*", default=[], help="real validation sets, as ocrlite train --val")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
@@ -38,7 +40,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as out:
         trainer = Trainer(TrainConfig(backbone=args.backbone, out=out, threads=args.threads, workers=args.workers,
-                                      batch_size=args.batch_size, val=list(args.val), device=args.device))
+                                      batch_size=args.batch_size, val=list(args.val), device=args.device,
+                                      batches_per_chunk=args.batches_per_chunk))
         timings: dict[str, float] = {}
         per_step: list[float] = []
         padded = real = samples = 0
@@ -66,7 +69,7 @@ def main() -> int:
 
     total = sum(per_step)
     print(f"{args.backbone}, batch {args.batch_size}, {args.threads} threads, {args.workers} data worker(s), "
-          f"{args.steps} steps timed after {args.skip}\n")
+          f"chunks of {args.batches_per_chunk} batches, {args.steps} steps timed after {args.skip}\n")
     print("| phase | ms per step | share |")
     print("|---|---|---|")
     for name in PHASES:
