@@ -7,15 +7,16 @@
 #
 # Proxies (the synthetic ones are rendered into $SETS once, from fixed seeds, in the 22 held-out font
 # families no model trains on):
-#   doc_unseen_clean / doc_unseen_degraded  1,200 document and prose lines, clean and degraded, per style
+#   doc_unseen_clean / doc_unseen_degraded  $N (1,200) document and prose lines, clean and degraded, per style
 #                                           (the generator A/B's sets; case-sensitive CER)
-#   receipt_unseen                          1,200 receipt lines, numbers, dates, codes, addresses (case-sensitive)
+#   receipt_unseen                          $N (1,200) receipt lines, numbers, dates, codes, addresses (case-sensitive)
 #   sroie_dev                               3,175 real receipt lines ($SROIE), case folded
 set -euo pipefail
 (( $# >= 1 )) || { echo "usage: scripts/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]" >&2; exit 2; }
 SHIPPED=${SHIPPED:-weights/default.pt}
 SETS=${SETS:-/tmp/ocrlite_gate}
 SROIE=${SROIE:-../shared/data/sroie_dev}
+N=${N:-1200}  # lines per synthetic set (a set already in $SETS is reused whatever its size)
 for model in "$SHIPPED" "$@"; do
     [[ -f "$model" ]] || { echo "ship_gate.sh: $model: no such model file" >&2; exit 2; }
 done
@@ -25,7 +26,7 @@ RECEIPT_SOURCES=(receipt_line number date_time code address)
 make_set() {  # NAME SEED [synth options]: render once; a half-written set is rendered again
     local name=$1 seed=$2; shift 2
     [[ -f "$SETS/$name/labels.tsv" ]] && return
-    ocrlite synth --out "$SETS/$name" --n 1200 --seed "$seed" --fonts data/fonts/holdout --force "$@" >&2
+    ocrlite synth --out "$SETS/$name" --n "$N" --seed "$seed" --fonts data/fonts/holdout --force "$@" >&2
 }
 mkdir -p "$SETS"
 make_set doc_unseen_clean 41 --strength 0 --text-sources "${DOC_SOURCES[@]}"
@@ -40,13 +41,13 @@ python scripts/eval_by_style.py "$SETS/doc_unseen_clean" "$SETS/doc_unseen_degra
 echo
 echo "### Real receipts (sroie_dev, case folded)"
 echo
-if [[ -d "$SROIE" ]]; then
+if [[ -e "$SROIE" ]]; then
     echo "| model | CER | line accuracy |"
     echo "|---|---|---|"
     for model in "$SHIPPED" "$@"; do
         ocrlite eval "$SROIE" --weights "$model" --fold-case --batch-size 1 --threads 1 --json |
             python -c 'import json, sys; r = json.load(sys.stdin); r = r[0] if isinstance(r, list) else r
-print(f"| {sys.argv[1]} | {r[\"cer\"]:.2%} | {r[\"accuracy\"]:.1%} |")' "$model"
+print("| %s | %.2f%% | %.1f%% |" % (sys.argv[1], 100 * r["cer"], 100 * r["accuracy"]))' "$model"
     done
 else
     echo "$SROIE not found (set SROIE=...); skipped"
