@@ -74,7 +74,7 @@ class BatchStream(IterableDataset):
     def __init__(
         self, charset: Charset, preprocess: PreprocessConfig, generator_config: GeneratorConfig, seed: int,
         batch_size: int, max_width: int = 1024, real: list[LabeledLine] | None = None, synth_ratio: float = 1.0,
-        rank: int = 0, world_size: int = 1, start_step: int = 0, num_workers: int = 0, batches_per_chunk: int = 8,
+        rank: int = 0, world_size: int = 1, start_step: int = 0, num_workers: int = 0, batches_per_chunk: int = 32,
     ) -> None:
         super().__init__()
         self.charset, self.preprocess, self.generator_config = charset, preprocess, generator_config

@@ -14,11 +14,11 @@ variant (channels_last, fp32, batch 32). Run it with nothing else busy.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import torch
 
+from ocrlite.bench import median_time
 from ocrlite.charset import Charset
 from ocrlite.model import ModelConfig, build_model
 from ocrlite.train import TrainConfig
@@ -43,17 +43,6 @@ def make_step(backbone: str, batch: int, width: int, channels_last: bool, bf16: 
     return step
 
 
-def timed(step, steps: int) -> float:
-    for _ in range(2):
-        step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backbone", default="xception")
@@ -76,14 +65,14 @@ def main() -> int:
     print("| variant | samples/s | k columns/s |")
     print("|---|---|---|")
     for name, kw in variants:
-        seconds = timed(make_step(args.backbone, width=args.width, compiled=False, **kw), args.steps)
+        seconds = median_time(make_step(args.backbone, width=args.width, compiled=False, **kw), args.steps, warmup=2)
         print(f"| {name} | {kw['batch'] / seconds:.1f} | {kw['batch'] * args.width / seconds / 1000:.1f} |", flush=True)
     if args.compile:
         step = make_step(args.backbone, 32, args.width, channels_last=True, bf16=False, compiled=True)
         start = time.perf_counter()
         step()
         compile_s = time.perf_counter() - start
-        seconds = timed(step, args.steps)
+        seconds = median_time(step, args.steps, warmup=2)
         print(f"| channels_last, fp32, batch 32, torch.compile ({compile_s:.0f} s to compile) | {32 / seconds:.1f} | "
               f"{32 * args.width / seconds / 1000:.1f} |")
 
