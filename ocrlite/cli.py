@@ -72,10 +72,12 @@ def _load_recognizer(args: argparse.Namespace):
             lexicon = load_lexicon(args.lexicon)
         rec.set_decoder(getattr(args, "decoder", "greedy"), getattr(args, "beam_width", 8), lexicon,
                         getattr(args, "allow", None), getattr(args, "block", None))
-        if getattr(args, "width_scale", None) is not None:
+        overrides = {name: getattr(args, name) for name in ("width_scale", "trim_to_text")
+                     if getattr(args, name, None) is not None}
+        if overrides:
             import dataclasses
 
-            rec.preprocess = dataclasses.replace(rec.preprocess, width_scale=args.width_scale)
+            rec.preprocess = dataclasses.replace(rec.preprocess, **overrides)
         return rec
     except (ValueError, OSError) as err:
         raise SetupError(str(err)) from None
@@ -93,6 +95,9 @@ def _add_decoder_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width-scale", type=float, default=None, metavar="X",
                    help="stretch lines horizontally by X after resizing to the model height (default: the "
                    "value stored in the model file; scripts/tune_width_scale.py measures the best one)")
+    p.add_argument("--trim-to-text", action=argparse.BooleanOptionalAction, default=None,
+                   help="cut each line to the rows its text occupies before resizing, so loose crops are read "
+                   "at the letter size of tight ones (default: the setting stored in the model file)")
 
 
 # --------------------------------------------------------------------------- predict

@@ -1,7 +1,7 @@
 """Image → normalised model input, the one path shared by training, evaluation and prediction.
 
-Any PIL mode and EXIF orientation → 8-bit grayscale → resized to ``height`` rows with the
-aspect ratio kept (long lines are never squashed), times the model's ``width_scale`` → right-padded
+Any PIL mode and EXIF orientation → 8-bit grayscale → (optionally) cut to the rows the text
+occupies (:mod:`ocrlite.text_band`) → resized to ``height`` rows with the aspect ratio kept (long lines are never squashed), times the model's ``width_scale`` → right-padded
 with the background to a multiple of 4 columns → ``(x / 255 - mean) / std``.
 """
 
@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from ocrlite.text_band import trim_to_text
 
 
 @dataclass
@@ -28,6 +30,9 @@ class PreprocessConfig:
         width_scale: horizontal stretch after the aspect-kept resize (1.0 = none). More columns
             give CTC more time steps per character; ``scripts/tune_width_scale.py`` measures the
             best value for a trained model on synthetic validation lines.
+        trim_to_text: cut the crop to the rows its text occupies (plus a margin) before resizing, so
+            loosely cropped lines are read at the letter size of tight ones (:mod:`ocrlite.text_band`).
+            Off in checkpoints written before it existed; chosen per model with ``width_scale``.
     """
 
     height: int = 32
@@ -37,6 +42,7 @@ class PreprocessConfig:
     mean: float = 0.5
     std: float = 0.5
     width_scale: float = 1.0
+    trim_to_text: bool = False
 
     def __post_init__(self) -> None:
         for name in ("height", "width_multiple", "min_width", "max_width"):
@@ -49,6 +55,8 @@ class PreprocessConfig:
             raise ValueError("mean, std and width_scale must be finite numbers")
         if self.std == 0:
             raise ValueError("std must not be 0")
+        if not isinstance(self.trim_to_text, bool):
+            raise ValueError(f"trim_to_text must be true or false, got {self.trim_to_text!r}")
         if not 0.25 <= self.width_scale <= 4.0:
             raise ValueError(f"width_scale must be between 0.25 and 4.0, got {self.width_scale}")
 
@@ -139,6 +147,10 @@ def prepare(image: Image.Image | np.ndarray, config: PreprocessConfig) -> np.nda
     gray = image if isinstance(image, np.ndarray) else to_grayscale(image)
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError(f"expected a non-empty 2-D grayscale image, got shape {gray.shape}")
+    if config.trim_to_text:
+        trimmed = trim_to_text(gray)  # larger letters make a wider line: keep the crop if it would be too wide
+        if resized_width(trimmed.shape, config.height, config.width_scale) <= config.max_width:
+            gray = trimmed
     new_w = resized_width(gray.shape, config.height, config.width_scale)
     if new_w > config.max_width:
         raise ImageTooWideError(

@@ -52,6 +52,7 @@ class TrainConfig:
     batch_size: int = 32
     height: int = 32
     width_scale: float | None = None  # None: 1.0 for a new run, the --init model's for a fine-tune
+    trim_to_text: bool | None = None  # None: off for a new run (lines keep their scale variety), the --init model's
     charset: str = PRINTABLE_ASCII
     backbone_kwargs: dict[str, Any] = field(default_factory=dict)
     hidden_size: int = 96
@@ -282,7 +283,10 @@ class Trainer:
         init_state = self._init_from(cfg.init) if cfg.init and resume_state is None else None
         if cfg.width_scale is None:
             cfg.width_scale = 1.0
-        self.preprocess = PreprocessConfig(height=cfg.height, width_scale=cfg.width_scale)
+        if cfg.trim_to_text is None:
+            cfg.trim_to_text = False
+        self.preprocess = PreprocessConfig(height=cfg.height, width_scale=cfg.width_scale,
+                                           trim_to_text=cfg.trim_to_text)
         self.model_config = ModelConfig(cfg.backbone, self.charset.num_classes, dict(cfg.backbone_kwargs),
                                         hidden_size=cfg.hidden_size)
         # channels_last: mkldnn's depthwise convs run ~1.2× faster in it on CPU (measured).
@@ -380,6 +384,8 @@ class Trainer:
         self.cfg.height = loaded.preprocess.height
         if self.cfg.width_scale is None:
             self.cfg.width_scale = loaded.preprocess.width_scale
+        if self.cfg.trim_to_text is None:  # a fine-tune reads its lines as the model it starts from does
+            self.cfg.trim_to_text = loaded.preprocess.trim_to_text
         return loaded.model.state_dict(), loaded.charset
 
     def _restore(self, ck: dict[str, Any]) -> None:

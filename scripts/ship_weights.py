@@ -1,7 +1,7 @@
 """Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
 
     python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]]
-        [--width-scale X] [--force]
+        [--width-scale X] [--trim-to-text | --no-trim-to-text] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
 anything else. ``--onnx`` also writes the ONNX export next to it (``weights/default.onnx``: what
@@ -46,6 +46,8 @@ def main() -> int:
     parser.add_argument("--onnx", action="store_true", help="also write DEST with a .onnx suffix")
     parser.add_argument("--int8", choices=INT8_MODES, default=None, help="quantise the --onnx file (default: fp32)")
     parser.add_argument("--width-scale", type=float, default=None, help="store this preprocessing width_scale")
+    parser.add_argument("--trim-to-text", action=argparse.BooleanOptionalAction, default=None,
+                        help="store preprocessing trim_to_text on / off")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     if args.int8 and not args.onnx:
@@ -61,6 +63,8 @@ def main() -> int:
     preprocess = loaded.preprocess
     if args.width_scale is not None:
         preprocess = dataclasses.replace(preprocess, width_scale=args.width_scale)
+    if args.trim_to_text is not None:
+        preprocess = dataclasses.replace(preprocess, trim_to_text=args.trim_to_text)
     train = portable_train_settings(raw.get("train"))
     ck = checkpoint_dict(loaded.model, loaded.config, loaded.charset, preprocess,
                          metrics=raw.get("metrics"), train=train, half=True)
