@@ -134,6 +134,19 @@ def test_width_scale_is_trained_with_saved_and_inherited_by_init(tmp_path):
     assert explicit.preprocess.width_scale == 1.0
 
 
+def test_trim_to_text_is_off_for_new_runs_and_follows_the_init_model(tmp_path):
+    from ocrlite.checkpoint import atomic_save, checkpoint_dict
+    from ocrlite.preprocess import PreprocessConfig
+
+    assert Trainer(tiny_cfg(tmp_path / "new")).preprocess.trim_to_text is False
+    charset = Charset("abc")
+    model, config = save_tiny_checkpoint(tmp_path / "plain.pt", charset)
+    atomic_save(checkpoint_dict(model, config, charset, PreprocessConfig(trim_to_text=True)), tmp_path / "trim.pt")
+    fine_tune = Trainer(tiny_cfg(tmp_path / "ft", charset="abc", init=str(tmp_path / "trim.pt"), hidden_size=48,
+                                 backbone_kwargs={}))
+    assert fine_tune.preprocess.trim_to_text is True and fine_tune.cfg.trim_to_text is True
+
+
 def _levenshtein(a: str, b: str) -> int:
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
