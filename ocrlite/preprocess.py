@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from ocrlite.text_band import trim_to_text
+from ocrlite.text_band import background_level, trim_to_text
 
 
 @dataclass
@@ -93,12 +93,6 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     if image.mode != "L":
         image = image.convert("RGB").convert("L") if image.mode not in ("1", "RGB") else image.convert("L")
     return np.asarray(image, dtype=np.uint8)
-
-
-def background_level(gray: np.ndarray) -> float:
-    """Median of the border pixels: the value used to pad a line. ``gray: (H, W)``."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float(np.median(border))
 
 
 def resized_width(shape: tuple[int, int], height: int, width_scale: float = 1.0) -> int:

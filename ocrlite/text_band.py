@@ -43,6 +43,12 @@ MIN_INK_SHARE = 0.6
 MIN_CONTRAST = 24
 
 
+def background_level(gray: np.ndarray) -> float:
+    """Median of the border pixels of ``(H, W)`` ``gray``: the paper's level (and the value a line is padded with)."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float(np.median(border))
+
+
 def ink_mask(gray: np.ndarray) -> np.ndarray | None:
     """``(H, W)`` uint8 grayscale → ``(H, W)`` uint8 0/1 ink mask, or ``None`` for a blank crop.
 
@@ -51,8 +57,7 @@ def ink_mask(gray: np.ndarray) -> np.ndarray | None:
     less than ``MIN_CONTRAST`` grey levels on average (paper and noise) has no ink.
     """
     threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    ink = gray <= threshold if np.median(border) > threshold else gray > threshold
+    ink = gray <= threshold if background_level(gray) > threshold else gray > threshold
     if not ink.any() or ink.all() or abs(float(gray[ink].mean()) - float(gray[~ink].mean())) < MIN_CONTRAST:
         return None
     return ink.astype(np.uint8)
