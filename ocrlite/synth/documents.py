@@ -100,7 +100,7 @@ def citation(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
     who = authors[0] if k == 1 else ", ".join(authors[:-1]) + rng.choice([" and ", ", and ", " & "]) + authors[-1]
     if k > 2 and rng.random() < 0.3:
         who = f"{authors[0]} et al."
-    title = " ".join(_strip(_words(corpus, rng, int(rng.integers(15, 60)))))
+    title = " ".join(_strip(_words(corpus, rng, int(rng.integers(15, 60))))) or "Untitled"
     title = title[:1].upper() + title[1:]
     venue = f"{rng.choice(VENUES)} {''.join(rng.choice(list(string.ascii_uppercase), int(rng.integers(2, 6))))}"
     year = int(rng.integers(1950, 2027))
@@ -154,12 +154,12 @@ def footnote(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
         return str(rng.choice([f"{page}", f"- {page} -", f"Page {page}", f"Page {page} of {page + int(rng.integers(0, 50))}",
                                f"p. {page}", f"{ROMAN[page % len(ROMAN)].lower()}", f"[{page}]"]))
     if r < 0.8:
-        head = _title(_strip(_words(corpus, rng, int(rng.integers(15, 50)))))
+        head = _title(_strip(_words(corpus, rng, int(rng.integers(15, 50))))) or "Contents"
         return str(rng.choice([f"{page}   {head.upper()}", f"{head}   {page}", f"{head.upper()}",
                                f"{_name(rng, surnames)} et al.   {page}"]))
     volume, number = int(rng.integers(1, 80)), int(rng.integers(1, 12))
     month = str(rng.choice(["JANUARY", "MARCH", "JUNE", "SEPTEMBER", "DECEMBER", "Spring", "Fall"]))
-    return f"{rng.choice(['JOURNAL OF', 'ANNALS OF', 'PROCEEDINGS OF', 'Review of'])} {_strip(_words(corpus, rng, 20))[0].upper()}, " \
+    return f"{rng.choice(['JOURNAL OF', 'ANNALS OF', 'PROCEEDINGS OF', 'Review of'])} {(_strip(_words(corpus, rng, 20)) or ['Science'])[0].upper()}, " \
            f"VOL. {volume}, NO. {number}, {month} {int(rng.integers(1950, 2027))}"
 
 
