@@ -24,11 +24,7 @@ backbones=("$@")
 for name in "${backbones[@]}"; do
     run="$ROOT/$name"
     [[ -f "$run/best.pt" ]] || { echo "ship_comparison.sh: $run/best.pt: no such file (train it first)" >&2; exit 2; }
-    python - "$run/last.pt" <<'EOF' || { echo "ship_comparison.sh: $run has not finished its schedule" >&2; exit 2; }
-import sys, torch
-state = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
-sys.exit(0 if state["resume"]["step"] >= state["train"]["steps"] else 1)
-EOF
+    python scripts/run_finished.py "$run" || { echo "ship_comparison.sh: $run has not finished its schedule" >&2; exit 2; }
     python scripts/tune_width_scale.py "$run/best.pt" --grid "$GRID" --trim both \
         --sets "$TUNE/tune3_seen" "$TUNE/tune3_unseen" | tee "$run/tune.md"
     best=$(tail -n 1 "$run/tune.md")  # "best: width_scale X, trim_to_text on|off"

@@ -23,6 +23,7 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do backbones+=("$1"); shift; done
 
 for name in "${backbones[@]}"; do
     if [[ -f "$ROOT/$name/last.pt" ]]; then
+        python scripts/run_finished.py "$ROOT/$name" && { echo "$ROOT/$name: finished" >&2; continue; }
         ocrlite train --out "$ROOT/$name" --resume "$@"
     else
         val=()
