@@ -5,7 +5,7 @@
 # with those settings as weights/NAME.pt (fp16; `ocrlite bench` exports the ONNX it measures).
 #
 #   scripts/ship_comparison.sh [BACKBONE ...]
-#   ROOT=runs/compare_v2 DEST=weights TUNE=/tmp scripts/ship_comparison.sh squeezenet
+#   ROOT=runs/compare_v2 DEST=weights TUNE=/tmp THREADS=1 scripts/ship_comparison.sh squeezenet
 #
 # Each backbone's tuning table is kept in $ROOT/NAME/tune.md. A backbone whose run has not finished its
 # schedule is refused (ship what was declared, not a half-trained model).
@@ -14,6 +14,7 @@ ROOT=${ROOT:-runs/compare_v2}
 DEST=${DEST:-weights}
 TUNE=${TUNE:-/tmp}
 GRID=${GRID:-0.9,1.0,1.05,1.1,1.15,1.2,1.25,1.3}
+THREADS=${THREADS:-2}  # 1 beside a training run
 backbones=("$@")
 [[ ${#backbones[@]} -eq 0 ]] && backbones=(squeezenet mobilenet mobilenet_v2 shufflenet xception)
 
@@ -25,7 +26,7 @@ for name in "${backbones[@]}"; do
     run="$ROOT/$name"
     [[ -f "$run/best.pt" ]] || { echo "ship_comparison.sh: $run/best.pt: no such file (train it first)" >&2; exit 2; }
     python scripts/run_finished.py "$run" || { echo "ship_comparison.sh: $run has not finished its schedule" >&2; exit 2; }
-    python scripts/tune_width_scale.py "$run/best.pt" --grid "$GRID" --trim both \
+    python scripts/tune_width_scale.py "$run/best.pt" --grid "$GRID" --trim both --threads "$THREADS" \
         --sets "$TUNE/tune3_seen" "$TUNE/tune3_unseen" | tee "$run/tune.md"
     best=$(tail -n 1 "$run/tune.md")  # "best: width_scale X, trim_to_text on|off"
     scale=$(sed -E 's/^best: width_scale ([0-9.]+),.*/\1/' <<<"$best")
