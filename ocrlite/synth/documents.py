@@ -43,6 +43,12 @@ def _words(corpus: ProseCorpus, rng: Rng, max_chars: int) -> list[str]:
     return word_window(corpus.words_of(rng), rng, max_chars)
 
 
+def _bare_words(corpus: ProseCorpus, rng: Rng, max_chars: int, fallback: str) -> list[str]:
+    """A word window without surrounding punctuation; ``[fallback]`` where nothing is left (a window of
+    bare punctuation would otherwise give an empty title, cell or running head)."""
+    return _strip(_words(corpus, rng, max_chars)) or [fallback]
+
+
 def _section_number(rng: Rng) -> str:
     depth = int(rng.choice([1, 2, 2, 3]))
     return ".".join(str(int(rng.integers(1, 13))) for _ in range(depth))
@@ -57,7 +63,7 @@ def _name(rng: Rng, surnames: tuple[str, ...]) -> str:
 def heading(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
     """Section titles: "3.2 Results", "CHAPTER IV", "Appendix B. Proofs", "2 Related Work"."""
     r = rng.random()
-    topic = _title(_strip(_words(corpus, rng, int(rng.integers(8, 48))))) or "Results"
+    topic = _title(_bare_words(corpus, rng, int(rng.integers(8, 48)), "Results"))
     fixed = SECTION_WORDS[int(rng.integers(len(SECTION_WORDS)))]
     if r < 0.3:
         return f"{_section_number(rng)}{rng.choice(['', '.'])} {topic if rng.random() < 0.6 else fixed}"
@@ -100,7 +106,7 @@ def citation(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
     who = authors[0] if k == 1 else ", ".join(authors[:-1]) + rng.choice([" and ", ", and ", " & "]) + authors[-1]
     if k > 2 and rng.random() < 0.3:
         who = f"{authors[0]} et al."
-    title = " ".join(_strip(_words(corpus, rng, int(rng.integers(15, 60))))) or "Untitled"
+    title = " ".join(_bare_words(corpus, rng, int(rng.integers(15, 60)), "Untitled"))
     title = title[:1].upper() + title[1:]
     venue = f"{rng.choice(VENUES)} {''.join(rng.choice(list(string.ascii_uppercase), int(rng.integers(2, 6))))}"
     year = int(rng.integers(1950, 2027))
@@ -132,8 +138,7 @@ def _cell(rng: Rng, corpus: ProseCorpus) -> str:
         return f"{rng.uniform(0, 1):.2f} +- {rng.uniform(0, 0.2):.2f}" if rng.random() < 0.5 else f"{int(rng.integers(0, 99999)):,}"
     if r < 0.62:
         return str(rng.choice(["-", "n/a", "N/A", "--", "0", "yes", "no", "x", "*", "**"]))
-    words = _strip(_words(corpus, rng, int(rng.integers(4, 20))))
-    return " ".join(words) or "total"
+    return " ".join(_bare_words(corpus, rng, int(rng.integers(4, 20)), "total"))
 
 
 def table_row(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
@@ -154,12 +159,12 @@ def footnote(corpus: ProseCorpus, rng: Rng, surnames: tuple[str, ...]) -> str:
         return str(rng.choice([f"{page}", f"- {page} -", f"Page {page}", f"Page {page} of {page + int(rng.integers(0, 50))}",
                                f"p. {page}", f"{ROMAN[page % len(ROMAN)].lower()}", f"[{page}]"]))
     if r < 0.8:
-        head = _title(_strip(_words(corpus, rng, int(rng.integers(15, 50))))) or "Contents"
+        head = _title(_bare_words(corpus, rng, int(rng.integers(15, 50)), "Contents"))
         return str(rng.choice([f"{page}   {head.upper()}", f"{head}   {page}", f"{head.upper()}",
                                f"{_name(rng, surnames)} et al.   {page}"]))
     volume, number = int(rng.integers(1, 80)), int(rng.integers(1, 12))
     month = str(rng.choice(["JANUARY", "MARCH", "JUNE", "SEPTEMBER", "DECEMBER", "Spring", "Fall"]))
-    return f"{rng.choice(['JOURNAL OF', 'ANNALS OF', 'PROCEEDINGS OF', 'Review of'])} {(_strip(_words(corpus, rng, 20)) or ['Science'])[0].upper()}, " \
+    return f"{rng.choice(['JOURNAL OF', 'ANNALS OF', 'PROCEEDINGS OF', 'Review of'])} {_bare_words(corpus, rng, 20, 'Science')[0].upper()}, " \
            f"VOL. {volume}, NO. {number}, {month} {int(rng.integers(1950, 2027))}"
 
 
