@@ -10,6 +10,7 @@ That makes ``--resume`` exact: :class:`BatchStream` can start at any step.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,10 @@ from ocrlite.data import LabeledLine
 from ocrlite.images import ImageLoadError
 from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator
+
+
+class SyntheticSampleWarning(UserWarning):
+    """A synthetic draw raised and was skipped (see :meth:`BatchStream.sample`)."""
 
 
 @dataclass
@@ -102,7 +107,15 @@ class BatchStream(IterableDataset):
             except ImageLoadError:
                 return None
         else:
-            gray, text = self.generator.generate(self.seed, index)
+            try:
+                gray, text = self.generator.generate(self.seed, index)
+            except Exception as error:  # noqa: BLE001 — one bad draw must not end a day-long run
+                # Sample `index` is a pure function of (seed, index): skipping it keeps resume exact, and
+                # the warning names what reproduces it (`LineGenerator(...).generate(seed, index)`). A
+                # generator that fails every draw still ends the run: its chunk has no usable samples.
+                warnings.warn(f"synthetic sample {index} (seed {self.seed}) skipped: "
+                              f"{type(error).__name__}: {error}", SyntheticSampleWarning, stacklevel=2)
+                return None
         try:
             image = prepare(gray, self.preprocess)
         except (ImageTooWideError, ValueError):
@@ -121,7 +134,8 @@ class BatchStream(IterableDataset):
         n_batches = self.batches_per_chunk
         if len(items) < n_batches:
             raise RuntimeError(f"chunk {chunk}: only {len(items)} usable samples of {size}; check the --train-data "
-                               f"images (unreadable ones are skipped), --synth-ratio, the fonts and --max-width")
+                               f"images (unreadable ones are skipped), the 'synthetic sample ... skipped' warnings, "
+                               f"--synth-ratio, the fonts and --max-width")
         bounds = np.linspace(0, len(items), n_batches + 1).round().astype(int)
         batches = [collate_batch(items[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         order = np.random.default_rng([self.seed, chunk, 3]).permutation(len(batches))

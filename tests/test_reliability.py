@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -390,3 +391,38 @@ def test_eval_errors_file_that_cannot_be_written_is_one_line(tmp_path, capsys):
                  "--errors", str(tmp_path / "e.tsv")]) == 0
     rows = (tmp_path / "e.tsv").read_text().splitlines()
     assert all(row.count("\t") == 3 for row in rows)
+
+
+# ------------------------------------------------------------------ a bad synthetic draw
+class _FlakyGenerator:
+    """Stands in for LineGenerator: sample ``index`` raises when ``fails(index)``."""
+
+    def __init__(self, fails):
+        self.fails = fails
+
+    def generate(self, seed, index):
+        if self.fails(index):
+            raise IndexError(f"draw {index} exploded")
+        return np.asarray(render_clean(f"line {index}")), f"line {index}"
+
+
+def _stream(fails, batch_size=4, batches_per_chunk=2):
+    from ocrlite.batches import BatchStream
+    from ocrlite.synth.generator import GeneratorConfig
+    stream = BatchStream(Charset.default(), PreprocessConfig(), GeneratorConfig(), seed=0, batch_size=batch_size,
+                         batches_per_chunk=batches_per_chunk)
+    stream._generator = _FlakyGenerator(fails)
+    return stream
+
+
+def test_a_synthetic_draw_that_raises_is_skipped_with_a_warning_naming_it():
+    from ocrlite.batches import SyntheticSampleWarning
+    with pytest.warns(SyntheticSampleWarning, match=r"synthetic sample 3 \(seed 0\) skipped: IndexError: draw 3"):
+        batches = _stream(lambda i: i == 3).chunk_batches(0)
+    texts = [t for b in batches for t in b.texts]
+    assert sorted(texts) == sorted(f"line {i}" for i in range(8) if i != 3)
+
+
+def test_a_generator_that_always_raises_still_ends_the_run():
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="only 0 usable samples"):
+        _stream(lambda i: True).chunk_batches(0)
