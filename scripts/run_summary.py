@@ -1,11 +1,13 @@
 """Markdown summary of training runs for the model card: totals, the shipped step, and the validation curve.
 
-    python scripts/run_summary.py runs/mobilenet runs/shufflenet [--curve]
+    python scripts/run_summary.py runs/mobilenet runs/shufflenet [--curve] [--plot curves.png]
 
 Reads RUN_DIR/metrics.jsonl (one line per validation) and RUN_DIR/best.pt's metrics — or, in a
 fresh checkout where runs hold only their committed metrics.jsonl, the metrics of the shipped
 weights/*.pt that was trained in RUN_DIR (its stored ``train.out``). Wall time is training's own
-clock (validation included; time the process was paused is included too).
+clock (validation included; time the process was paused is included too). ``--plot`` draws every
+run's validation CER against samples seen, one panel per validation set, so runs of one budget can
+be compared as learning curves.
 """
 
 from __future__ import annotations
@@ -40,6 +42,31 @@ def curve_table(records: list[dict]) -> list[str]:
     return rows
 
 
+def plot_curves(runs: dict[str, list[dict]], out: Path) -> None:
+    """Validation CER (log scale) against samples seen: one panel per validation set, one line per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sets = list(next(iter(runs.values()))[0]["val"])
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.2 * len(sets), 3.6), sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], sets):
+        for run, records in runs.items():
+            points = [(r["samples_seen"] / 1000, 100 * r["val"][name]["cer"]) for r in records if name in r["val"]]
+            ax.plot(*zip(*points), marker="o", markersize=3, label=run)
+        ax.set_title(name)
+        ax.set_xlabel("samples seen (thousands)")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("CER (%)")
+    axes[0][-1].legend(fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def best_checkpoint(run: Path) -> Path | None:
     """RUN/best.pt if present, else the shipped checkpoint whose ``train.out`` is RUN; None if neither."""
     if (run / "best.pt").is_file():
@@ -67,6 +94,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--curve", action="store_true", help="also print each run's validation curve")
+    parser.add_argument("--plot", type=Path, metavar="PNG", help="also draw the runs' learning curves into PNG")
     args = parser.parse_args()
     best = {run: best_checkpoint(run) for run in args.runs}
     missing = [r for r in args.runs if not (r / "metrics.jsonl").is_file() or best[r] is None]
@@ -84,6 +112,9 @@ def main() -> int:
         for run in args.runs:
             print(f"\n{run.name}:\n")
             print("\n".join(curve_table(read_metrics(run))))
+    if args.plot:
+        plot_curves({run.name: read_metrics(run) for run in args.runs}, args.plot)
+        print(f"\nlearning curves: {args.plot}")
     return 0
 
 
