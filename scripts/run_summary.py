@@ -54,7 +54,8 @@ def plot_curves(runs: dict[str, list[dict]], out: Path) -> None:
     for ax, name in zip(axes[0], sets):
         for run, records in runs.items():
             points = [(r["samples_seen"] / 1000, 100 * r["val"][name]["cer"]) for r in records if name in r["val"]]
-            ax.plot(*zip(*points), marker="o", markersize=3, label=run)
+            if points:  # a run validated on other sets has no line in this panel
+                ax.plot(*zip(*points), marker="o", markersize=3, label=run)
         ax.set_title(name)
         ax.set_xlabel("samples seen (thousands)")
         ax.set_yscale("log")
