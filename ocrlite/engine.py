@@ -45,8 +45,11 @@ class BaseRecognizer:
         self.preprocess = preprocess
         self.decoder: dict = {"method": "greedy"}
 
-    def logits(self, batch: np.ndarray) -> np.ndarray:
-        """``(B, 1, H, W)`` float32 → ``(B, W / 4, K)`` logits."""
+    def logits(self, batch: np.ndarray, widths: Sequence[int] | None = None) -> np.ndarray:
+        """``(B, 1, H, W)`` float32 and each line's own width (None: all W) → ``(B, W / 4, K)`` logits.
+
+        A line's first ``widths[i] / 4`` steps do not depend on the rest of the batch.
+        """
         raise NotImplementedError
 
     def set_decoder(self, method: str = "greedy", beam_width: int = 8, lexicon: frozenset[str] | None = None,
@@ -94,7 +97,7 @@ class BaseRecognizer:
     def predict_prepared(self, batch: list[np.ndarray]) -> list[Prediction]:
         """Recognise already-prepared images as one padded batch."""
         array, widths = collate_images(batch)
-        logits = self.logits(array)
+        logits = self.logits(array, widths)
         return decode(logits, self.charset, [w // self.width_stride for w in widths], **self.decoder)
 
     def predict(self, images: Sequence[ImageInput], batch_size: int = 32) -> list[Prediction]:

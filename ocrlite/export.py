@@ -19,7 +19,7 @@ import torch
 
 from ocrlite import __version__
 from ocrlite.checkpoint import load_checkpoint
-from ocrlite.onnx_engine import METADATA_KEY
+from ocrlite.onnx_engine import METADATA_KEY, SCALES_PER_BATCH, WIDTHS_INPUT
 from ocrlite.predict import fuse_conv_bn
 
 #: ``--int8`` modes. dynamic: int8 weights for the BiLSTM and the output layer (LSTM/MatMul/Gemm), convs stay
@@ -73,27 +73,39 @@ def export_onnx(weights: str | Path, out: str | Path, opset: int = 17, int8: str
             "preprocess": loaded.preprocess.to_dict(), "model": loaded.config.to_dict(), "int8": int8}
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
-        example = torch.zeros(1, loaded.config.in_channels, loaded.preprocess.height, 64)
+        example = torch.zeros(2, loaded.config.in_channels, loaded.preprocess.height, 64)
+        example_widths = torch.tensor([64, 32])  # two widths, so the masks are traced as data, not constants
+        # A batch-masked graph takes each line's width. Dynamic int8 files are read one line at a time
+        # anyway (their activation scales are per input tensor: OnnxRecognizer.logits), so they leave
+        # the masks out — at batch 1 the masks' 31 extra elementwise ops would cost ~20 % of the speed.
+        masked = int8 not in SCALES_PER_BATCH
+        args, names, axes = (example, example_widths), ["images", WIDTHS_INPUT], {WIDTHS_INPUT: {0: "batch"}}
+        if not masked:
+            args, names, axes = (example,), ["images"], {}
         with warnings.catch_warnings():
             # The exporter warns that an LSTM exported with a dynamic batch may fail at other batch
             # sizes when initial states are baked in; ours start from zeros the graph builds per
             # batch (tests/test_onnx.py checks batch 16 against torch), so the warning is noise.
+            # The packed BiLSTM becomes an ONNX LSTM with sequence_lens; the exporter has no shape
+            # rule for the packing ops it removes (shapes are checked by running the file below).
             warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
+            warnings.filterwarnings("ignore", message=".*pack_padded_sequence.*")
             torch.onnx.export(
-                model, (example,), str(fp32), input_names=["images"], output_names=["logits"], opset_version=opset,
-                dynamic_axes={"images": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "time"}}, dynamo=False,
+                model, args, str(fp32), input_names=names, output_names=["logits"], opset_version=opset,
+                dynamic_axes={"images": {0: "batch", 3: "width"}, **axes, "logits": {0: "batch", 1: "time"}},
+                dynamo=False,
             )
         final = fp32
         if int8 is not None:
             final = Path(tmp) / "int8.onnx"
             _quantize(fp32, final, int8, loaded)
         _add_metadata(final, info)
-        _check_loads(final, example.numpy())
+        _check_loads(final, example.numpy(), example_widths.numpy() if masked else None)
         os.replace(final, out)
     return out
 
 
-def _check_loads(path: Path, example: np.ndarray) -> None:
+def _check_loads(path: Path, example: np.ndarray, widths: np.ndarray | None) -> None:
     """Run the exported file once on onnxruntime; a file it cannot load or run is never written.
 
     Raises:
@@ -105,7 +117,8 @@ def _check_loads(path: Path, example: np.ndarray) -> None:
         return
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        session.run(None, {"images": np.repeat(example, 2, axis=0)})
+        feeds = {"images": example} if widths is None else {"images": example, WIDTHS_INPUT: widths.astype(np.int64)}
+        session.run(None, feeds)
     except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
         raise ValueError(f"the exported model does not run on onnxruntime ({str(err).splitlines()[0][:200]})") from None
 
@@ -126,7 +139,7 @@ def _quantize(src: Path, dst: Path, mode: str, loaded) -> None:
 
         def get_next(self):
             item = next(self.items, None)
-            return None if item is None else {"images": item}
+            return None if item is None else {"images": item, WIDTHS_INPUT: np.array([item.shape[-1]], np.int64)}
 
     quantize_static(str(src), str(dst), Reader(), activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                     per_channel=True, op_types_to_quantize=["Conv", "MatMul", "Gemm"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,9 @@ class Recognizer(BaseRecognizer):
         return cls(model, loaded.charset, loaded.preprocess, device)
 
     @torch.inference_mode()
-    def logits(self, batch: np.ndarray) -> np.ndarray:
-        """``(B, 1, H, W)`` → ``(B, W / 4, K)`` logits."""
-        return self.model(torch.from_numpy(batch).to(self.device)).float().cpu().numpy()
+    def logits(self, batch: np.ndarray, widths: Sequence[int] | None = None) -> np.ndarray:
+        """``(B, 1, H, W)`` and each line's own width (None: all W) → ``(B, W / 4, K)`` logits."""
+        images = torch.from_numpy(batch).to(self.device)
+        full = widths is None or all(w == batch.shape[-1] for w in widths)  # nothing to mask: skip the masks' cost
+        lengths = None if full else torch.as_tensor(list(widths), dtype=torch.long, device=self.device)
+        return self.model(images, lengths).float().cpu().numpy()

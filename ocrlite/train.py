@@ -452,7 +452,8 @@ class Trainer:
             group["lr"] = lr_at(self.step, self.cfg)
         lap("to_device")
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
-            logits = self.ddp_model(images)                          # (B, T, K)
+            widths = torch.tensor(batch.widths, dtype=torch.long, device=self.device)
+            logits = self.ddp_model(images, widths)                  # (B, T, K); padding masked out
         lap("forward")
         log_probs = logits.float().log_softmax(-1).transpose(0, 1)   # (T, B, K) for CTCLoss
         if batch.case_folded and any(batch.case_folded):

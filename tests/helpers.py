@@ -40,6 +40,7 @@ def fit_lines(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]
     targets, target_lengths = charset.encode_batch([t for _, t in lines])
     targets_t, tl = torch.tensor(targets), torch.tensor(target_lengths)
     il = torch.tensor([w // 4 for w in widths])
+    w_t = torch.tensor(widths)  # trained as it is read: padding masked out
     ctc = torch.nn.CTCLoss(zero_infinity=True)
     if opt_state is not None and "opt" in opt_state:
         opt = opt_state["opt"]
@@ -49,13 +50,13 @@ def fit_lines(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]
             opt_state["opt"] = opt
     model.train()
     for _ in range(steps):
-        loss = ctc(model(x).log_softmax(-1).transpose(0, 1), targets_t, il, tl)
+        loss = ctc(model(x, w_t).log_softmax(-1).transpose(0, 1), targets_t, il, tl)
         opt.zero_grad()
         loss.backward()
         opt.step()
     model.eval()
     with torch.no_grad():
-        return [p.text for p in greedy_decode(model(x), charset, [w // 4 for w in widths])]
+        return [p.text for p in greedy_decode(model(x, w_t), charset, [w // 4 for w in widths])]
 
 
 def fit_until_exact(model: CRNN, charset: Charset, lines: list[tuple[Image.Image, str]], max_steps: int = 1500,
