@@ -71,7 +71,8 @@ def _load_recognizer(args: argparse.Namespace):
 
             lexicon = load_lexicon(args.lexicon)
         rec.set_decoder(getattr(args, "decoder", "greedy"), getattr(args, "beam_width", 8), lexicon,
-                        getattr(args, "allow", None), getattr(args, "block", None))
+                        getattr(args, "allow", None), getattr(args, "block", None), getattr(args, "ascii", False),
+                        getattr(args, "strip_accents", False))
         overrides = {name: getattr(args, name) for name in ("width_scale", "trim_to_text")
                      if getattr(args, name, None) is not None}
         if overrides:
@@ -92,6 +93,11 @@ def _add_decoder_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
     p.add_argument("--allow", default=None, metavar="CHARS", help="only emit these characters, e.g. 0123456789")
     p.add_argument("--block", default=None, metavar="CHARS", help="never emit these characters")
+    p.add_argument("--ascii", action="store_true",
+                   help="print typographic punctuation in ASCII (“ ” → \", ’ → ', – — → -, … → ..., € → EUR); "
+                   "by default the text is what the page shows")
+    p.add_argument("--strip-accents", action="store_true",
+                   help="with or without --ascii: letters in ASCII too (é → e, ß → ss, Œ → OE); every text is ASCII")
     p.add_argument("--width-scale", type=float, default=None, metavar="X",
                    help="stretch lines horizontally by X after resizing to the model height (default: the "
                    "value stored in the model file; scripts/tune_width_scale.py measures the best one)")
@@ -290,7 +296,7 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=at_least(0), default=0)
     p.add_argument("--height", type=at_least(0), default=32, help="resize lines to this height (0 = keep render size)")
     p.add_argument("--fonts", default=None, help="folder of .ttf/.otf fonts (default: data/fonts)")
-    p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")
+    p.add_argument("--charset", default=None, help="charset file (default: charset v2, 216 characters: ASCII, Latin-1, quotes, dashes, signs)")
     p.add_argument("--corpus", default=None, help="word / phrase list, one per line (default: data/corpus/words.txt)")
     p.add_argument("--prose", default=None, help="running text, one paragraph per line (default: data/corpus/prose.txt)")
     p.add_argument("--text-sources", nargs="+", default=None, metavar="SOURCE",
@@ -405,7 +411,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width-scale", type=float, default=None, metavar="X",
                    help="stretch every line horizontally by X after the height resize, in training and in the "
                    "saved model (default: 1.0, or the --init model's)")
-    p.add_argument("--charset", default=None, help="charset file (default: 95 printable ASCII)")
+    p.add_argument("--charset", default=None, help="charset file (default: charset v2, 216 characters: ASCII, Latin-1, quotes, dashes, signs)")
     p.add_argument("--train-data", nargs="*", default=[], metavar="SET", help="real sets (folder with labels.tsv, label file or LMDB)")
     p.add_argument("--train-case", choices=("auto", "exact", "folded"), default="auto",
                    help="letter case of --train-data labels: folded = labelled in capitals whatever the image shows "
@@ -496,6 +502,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
+    import dataclasses
     from pathlib import Path
 
     from ocrlite.data import LabelFileError, read_label_set
@@ -520,6 +527,10 @@ def _run_eval(args: argparse.Namespace) -> int:
             continue
         if report.total_skipped:
             _err(report.summary())
+        if rec.ascii:  # score ASCII predictions against the ASCII form of the labels
+            from ocrlite.asciify import asciify
+
+            lines = [dataclasses.replace(line, text=asciify(line.text, rec.strip_accents)) for line in lines]
         res = evaluate_lines(rec, lines, s, args.batch_size, args.fold_case, args.ignore_space)
         for path, reason in res.failed:
             _err(f"{path}: {reason}")

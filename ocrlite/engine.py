@@ -44,6 +44,8 @@ class BaseRecognizer:
         self.charset = charset
         self.preprocess = preprocess
         self.decoder: dict = {"method": "greedy"}
+        self.ascii = False
+        self.strip_accents = False
 
     def logits(self, batch: np.ndarray, widths: Sequence[int] | None = None) -> np.ndarray:
         """``(B, 1, H, W)`` float32 and each line's own width (None: all W) → ``(B, W / 4, K)`` logits.
@@ -53,8 +55,13 @@ class BaseRecognizer:
         raise NotImplementedError
 
     def set_decoder(self, method: str = "greedy", beam_width: int = 8, lexicon: frozenset[str] | None = None,
-                    allow: str | None = None, block: str | None = None) -> BaseRecognizer:
-        """Choose greedy or beam decoding, a lexicon (beam only) and allowed / blocked characters.
+                    allow: str | None = None, block: str | None = None, ascii: bool = False,
+                    strip_accents: bool = False) -> BaseRecognizer:
+        """Choose greedy or beam decoding, a lexicon (beam only), allowed / blocked characters, and ASCII output.
+
+        ``ascii``: typographic punctuation and signs in their ASCII form (:func:`ocrlite.asciify.asciify`);
+        ``strip_accents``: letters too, so every text is ASCII. Each output character keeps the
+        confidence of the character it came from.
 
         Raises:
             ValueError: unknown method, or characters the model cannot emit.
@@ -65,6 +72,8 @@ class BaseRecognizer:
             raise ValueError(f"beam width must be ≥ 1, got {beam_width}")
         class_mask(self.charset, allow, block)  # validates the characters
         self.decoder = {"method": method, "beam_width": beam_width, "lexicon": lexicon, "allow": allow, "block": block}
+        self.ascii = ascii or strip_accents
+        self.strip_accents = strip_accents
         return self
 
     def prepare(self, image: ImageInput) -> np.ndarray:
@@ -98,7 +107,18 @@ class BaseRecognizer:
         """Recognise already-prepared images as one padded batch."""
         array, widths = collate_images(batch)
         logits = self.logits(array, widths)
-        return decode(logits, self.charset, [w // self.width_stride for w in widths], **self.decoder)
+        preds = decode(logits, self.charset, [w // self.width_stride for w in widths], **self.decoder)
+        return [self._as_ascii(p) for p in preds] if self.ascii else preds
+
+    def _as_ascii(self, pred: Prediction) -> Prediction:
+        from ocrlite.asciify import asciify
+
+        chars, confs = [], []
+        for ch, conf in zip(pred.text, pred.char_confidences):
+            mapped = asciify(ch, self.strip_accents)
+            chars.append(mapped)
+            confs.extend([conf] * len(mapped))
+        return Prediction("".join(chars), pred.confidence, confs)
 
     def predict(self, images: Sequence[ImageInput], batch_size: int = 32) -> list[Prediction]:
         """Recognise line images; one :class:`Prediction` per input, in input order.

@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ocrlite.batches import Batch, BatchStream
-from ocrlite.charset import PRINTABLE_ASCII, Charset
+from ocrlite.charset import CHARSET_V2, Charset
 from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
 from ocrlite.data import LabeledLine, close_lmdb_envs, labels_look_case_folded, read_label_set
 from ocrlite.evaluate import evaluate_prepared
@@ -53,7 +53,7 @@ class TrainConfig:
     height: int = 32
     width_scale: float | None = None  # None: 1.0 for a new run, the --init model's for a fine-tune
     trim_to_text: bool | None = None  # None: off for a new run (lines keep their scale variety), the --init model's
-    charset: str = PRINTABLE_ASCII
+    charset: str = CHARSET_V2
     backbone_kwargs: dict[str, Any] = field(default_factory=dict)
     hidden_size: int = 96
     train_data: list[str] = field(default_factory=list)

@@ -8,8 +8,8 @@ For every package in :data:`PACKAGES` it downloads the ``.deb`` (``apt-get downl
 it is already in ``--debs``, unpacks it, reads every ``.ttf``/``.otf`` with fontTools, keeps the
 Latin text faces (>= 97 % of printable ASCII, no math/symbol/script/bitmap faces), names the
 design family and the style (regular / bold / italic / bold italic, plus the subfamily as
-published), subsets each file to printable ASCII (fontTools.subset: a few kB to a few tens of
-kB a file) and writes it to ``data/fonts/`` (training) or ``data/fonts/holdout/`` (the families
+published), subsets each file to charset v2 (``ocrlite.charset.CHARSET_V2``: ASCII, Latin-1, typographic
+quotes, dashes and signs — whatever of it the face has; fontTools.subset: a few kB to a few tens of kB a file) and writes it to ``data/fonts/`` (training) or ``data/fonts/holdout/`` (the families
 in :data:`HOLDOUT_FAMILIES`, never used in training). ``FONTS.tsv`` records family, style,
 class, licence and source package of every file; each package's ``copyright`` file (the
 licence text) is copied to ``licenses/``.
@@ -33,9 +33,8 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from ocrlite.charset import CHARSET_V2, PRINTABLE_ASCII as ASCII
 from ocrlite.synth.fonts import font_coverage
-
-ASCII = "".join(chr(c) for c in range(32, 127))
 
 # package -> typeface class (the class of most of its families; FAMILY_CLASS overrides per family).
 PACKAGES: dict[str, str] = {
@@ -195,6 +194,8 @@ def read_record(path: Path, package: str) -> FontRecord | None:
     subfamily = names.getDebugName(17) or names.getDebugName(2) or "Regular"
     if EXCLUDE_FAMILY.search(family) or "fvar" in font:
         return None
+    if re.search(r"caps|capitals", f"{family} {subfamily} {path.stem}", re.IGNORECASE):
+        return None  # a small-capitals face draws lower case as capitals: its labels would be wrong
     cmap = font.getBestCmap() or {}
     if sum(ord(c) in cmap for c in ASCII) < MIN_ASCII_COVERAGE * len(ASCII):
         return None
@@ -225,7 +226,7 @@ def licence_names(copyright_file: Path) -> str:
 
 
 def subset_font(source: Path, target: Path) -> None:
-    """Write ``source`` reduced to printable ASCII (kerning kept), family names marked as a subset."""
+    """Write ``source`` reduced to charset v2 (kerning and ligatures kept), family names marked as a subset."""
     options = subset.Options()
     options.layout_features = ["kern", "liga"]
     options.name_IDs = ["*"]
@@ -235,7 +236,7 @@ def subset_font(source: Path, target: Path) -> None:
     options.hinting = False
     font = TTFont(str(source), fontNumber=0)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=ASCII)
+    subsetter.populate(text=CHARSET_V2)
     subsetter.subset(font)
     for record in font["name"].names:
         if record.nameID in (1, 4, 16, 21):

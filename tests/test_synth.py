@@ -47,7 +47,9 @@ def test_labels_stay_in_charset_and_cover_it():
         assert text and not charset.unknown(text), text
         assert image.dtype == np.uint8 and image.ndim == 2 and min(image.shape) >= 2
         seen.update(text)
-    assert seen == set(PRINTABLE_ASCII), sorted(set(PRINTABLE_ASCII) - seen)
+    missing = set(charset.chars) - seen
+    assert len(missing) <= 0.05 * len(charset), sorted(missing)  # rare signs may miss 2,000 lines, not whole blocks
+    assert set(PRINTABLE_ASCII) <= seen, sorted(set(PRINTABLE_ASCII) - seen)
 
 
 def test_custom_charset_is_respected():

@@ -51,7 +51,7 @@ class PageRenderer:
     """
 
     def __init__(self, fonts: str | None = None) -> None:
-        charset = Charset.default()
+        charset = Charset.ascii()  # English pages: comparable with every earlier page measurement
         self.fonts: list[FontInfo] = [f for f in load_fonts(fonts or HOLDOUT_FONT_DIR, charset.chars)
                                       if len(f.chars) == len(charset.chars)]
         self.text = TextSampler(charset)

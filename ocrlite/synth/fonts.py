@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from ocrlite.charset import PRINTABLE_ASCII
 from ocrlite.synth.text import DATA_DIR
 
 FONT_DIR = DATA_DIR / "fonts"
@@ -129,11 +130,14 @@ def font_coverage(path: str, chars: str) -> frozenset[str]:
 
 
 def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> list[FontInfo]:
-    """Fonts in ``directory`` that draw at least ``min_coverage`` of ``chars``.
+    """Fonts in ``directory`` that draw at least ``min_coverage`` of ``chars``' printable-ASCII part
+    (of all ``chars`` for a charset without ASCII). A face with ASCII only still prints English and
+    receipts; each line is drawn only in a face that has its characters (:class:`~ocrlite.synth.generator.LineGenerator`).
 
     Raises:
         FileNotFoundError: no usable font.
     """
+    core = "".join(c for c in chars if c in PRINTABLE_ASCII) or chars
     catalogue = font_catalogue(directory)
     found = []
     for path in discover_fonts(directory):
@@ -142,7 +146,7 @@ def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> 
             family, style_name = get_font(str(path), _PROBE_SIZE).getname()
         except OSError:
             continue  # unreadable font file
-        if len(covered) >= min_coverage * len(chars):
+        if len(covered & set(core)) >= min_coverage * len(core):
             row = catalogue.get(path.name)
             if row:
                 found.append((path, covered, row["family"], row["style"], row.get("class", "")))
@@ -150,7 +154,7 @@ def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> 
                 found.append((path, covered, (family or path.stem).removeprefix("ocrlite-subset "),
                               _style_of(style_name or ""), ""))
     if not found:
-        raise FileNotFoundError(f"{directory}: no font covers {min_coverage:.0%} of the charset")
+        raise FileNotFoundError(f"{directory}: no font covers {min_coverage:.0%} of the charset's core characters")
     italic_families = {family for _, _, family, style, _ in found if "italic" in style}
     return [FontInfo(path, covered, family, style, family in italic_families, font_class)
             for path, covered, family, style, font_class in found]

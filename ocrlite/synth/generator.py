@@ -14,8 +14,8 @@ import numpy as np
 from ocrlite.charset import Charset
 from ocrlite.synth.augment import AugmentConfig, Augmenter
 from ocrlite.synth.fonts import FONT_DIR, FontInfo, by_family, load_fonts
-from ocrlite.synth.render import RenderConfig, render_line
-from ocrlite.synth.text import TextSampler
+from ocrlite.synth.render import RenderConfig, render_line, small_caps_label
+from ocrlite.synth.text import SMALL_CAPS_P, SMALL_CAPS_SOURCES, TextSampler
 
 
 @dataclass
@@ -26,6 +26,7 @@ class GeneratorConfig:
         fonts: folder of .ttf/.otf files (default ``data/fonts``; ``data/fonts/holdout`` holds unseen families).
         corpus: word list / phrase file (default ``data/corpus/words.txt``).
         prose: running text, one paragraph per line (default ``data/corpus/prose.txt``).
+        languages: folder of the European-language texts (default ``data/corpus/lang``).
         text_weights: text source -> weight, overriding ``ocrlite.synth.text.SOURCE_WEIGHTS``.
         augment: apply camera and scanner effects (albumentations) after rendering.
         render: rendering effect settings.
@@ -36,6 +37,7 @@ class GeneratorConfig:
     fonts: str | Path = FONT_DIR
     corpus: str | Path | None = None
     prose: str | Path | None = None
+    languages: str | Path | None = None
     text_weights: dict[str, float] | None = None
     augment: bool = True
     render: RenderConfig = field(default_factory=RenderConfig)
@@ -69,20 +71,32 @@ class LineGenerator:
         self.charset = charset
         self.config = cfg = config or GeneratorConfig()
         self.sampler = TextSampler(charset, cfg.corpus, max_length=cfg.max_length, prose=cfg.prose,
-                                   weights=cfg.text_weights)
+                                   weights=cfg.text_weights, languages=cfg.languages)
         self.fonts: list[FontInfo] = load_fonts(cfg.fonts, charset.chars)
         self.families: list[list[FontInfo]] = by_family(self.fonts)
         self.receipt_families = [f for f in self.families if f[0].font_class in RECEIPT_FONT_CLASSES]
+        self.by_class: dict[str, list[FontInfo]] = {}
+        for font in self.fonts:
+            self.by_class.setdefault(font.font_class, []).append(font)
         self.augmenter = Augmenter(cfg.augment_config) if cfg.augment else None
 
-    def _text_and_font(self, rng: np.random.Generator) -> tuple[str, FontInfo]:
-        """The first draws of a sample: its text (and source), then a family, then a face of it."""
+    def _text_and_font(self, rng: np.random.Generator) -> tuple[str, FontInfo, str]:
+        """The first draws of a sample: its text (and source), then a family, then a face of it, then —
+        when that face lacks some of the text's characters — a face of the same class that has them all."""
         raw, source = self.sampler.sample_with_source(rng)
         families = self.families
         if source in RECEIPT_SOURCES and self.receipt_families and rng.random() < RECEIPT_FACE_P:
             families = self.receipt_families
         family = families[int(rng.integers(len(families)))]
-        return raw, family[int(rng.integers(len(family)))]
+        font = family[int(rng.integers(len(family)))]
+        needed = set(raw)
+        if not needed <= font.chars:
+            same_class = [f for f in self.by_class.get(font.font_class, ()) if needed <= f.chars]
+            same_style = [f for f in same_class if f.style == font.style]
+            candidates = same_style or same_class
+            if candidates:
+                font = candidates[int(rng.integers(len(candidates)))]
+        return raw, font, source
 
     def generate(self, seed: int, index: int) -> tuple[np.ndarray, str]:
         """Sample ``index`` of ``seed``: ``((h, w) uint8 grayscale image, label)``."""
@@ -97,8 +111,8 @@ class LineGenerator:
         receipt face (:data:`RECEIPT_FONT_CLASSES`) half of the time.
         """
         rng = np.random.default_rng([seed, index])
-        raw, font = self._text_and_font(rng)
-        text = "".join(c for c in raw if c in font.chars).strip()
+        raw, font, source = self._text_and_font(rng)
+        text = "".join(c for c in raw if c in font.chars).strip()  # no face of its class has them all: drop the rest
         if not text:
             drawable = sorted(font.chars - {" "})
             text = drawable[int(rng.integers(len(drawable)))]
@@ -109,7 +123,12 @@ class LineGenerator:
                 "".join(c for c in self.sampler.sample(rng) if c in font.chars) if rng.random() < 0.7 else ""
                 for _ in range(2)
             )
-        image = render_line(text, font, rng, render, neighbours)
+        small_caps_p = SMALL_CAPS_P if source in SMALL_CAPS_SOURCES else render.small_caps_p
+        small_caps = any(c.islower() for c in text) and rng.random() < render.p(small_caps_p)
+        if source in SMALL_CAPS_SOURCES and not small_caps and rng.random() < 0.4:
+            text = small_caps_label(text)  # headings and author lines in full capitals
+        image = render_line(text, font, rng, render, neighbours, small_caps=small_caps)
         if self.augmenter is not None:
             image = self.augmenter(image, rng)
-        return image, label_text(text), font
+        label = small_caps_label(text) if small_caps else text
+        return image, label_text(label), font

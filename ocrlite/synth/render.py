@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ocrlite.charset import CHARSET_V2
 from ocrlite.synth.fonts import FontInfo, get_font
 
 cv2.setNumThreads(1)  # a multi-threaded cv2 in the parent deadlocks forked DataLoader workers
@@ -40,7 +41,7 @@ class RenderConfig:
         texture_p: chance of paper texture and shading gradients.
         justify_p: chance of a justified line: word spaces stretched by up to 1.5 ems.
         kerning_jitter_p: chance of per-glyph spacing jitter (tracking and kerning variation).
-        small_caps_p: chance of small capitals for lower-case letters (the label keeps the case).
+        small_caps_p: chance of small capitals for lower-case letters (labelled as capitals).
         typewriter_p: chance of a typewriter look: per-glyph baseline jitter and ink density.
         slant_p: chance of a synthetic slant (8-14 degrees) — only for families without an italic.
         print_look_p: chance of a laser (toner scatter) or inkjet (ink bleed) look; otherwise offset (crisp).
@@ -114,9 +115,21 @@ def glyph_bitmap(font: ImageFont.FreeTypeFont, char: str) -> tuple[np.ndarray, i
     return np.asarray(tile), int(left), int(top), advance
 
 
+def has_small_capital(ch: str) -> bool:
+    """Whether ``ch`` is a lower-case letter whose capital is one charset-v2 character (not ß, µ, ª, º)."""
+    upper = ch.upper()
+    return ch.islower() and upper != ch and len(upper) == 1 and upper in CHARSET_V2
+
+
+def small_caps_label(text: str) -> str:
+    """The label of ``text`` drawn in small capitals: capitals, as document ground truth transcribes them.
+    Also how a line is set in full capitals without changing a letter's width (ß stays ß)."""
+    return "".join(c.upper() if has_small_capital(c) else c for c in text)
+
+
 def _glyph_source(ch: str, font: ImageFont.FreeTypeFont, small_caps: ImageFont.FreeTypeFont | None
                   ) -> tuple[ImageFont.FreeTypeFont, str]:
-    return (small_caps, ch.upper()) if (small_caps is not None and ch.islower()) else (font, ch)
+    return (small_caps, ch.upper()) if (small_caps is not None and has_small_capital(ch)) else (font, ch)
 
 
 def draw_text(canvas: np.ndarray, xy: tuple[float, float], text: str, font: ImageFont.FreeTypeFont,
@@ -200,6 +213,7 @@ def render_line(
     rng: Rng,
     config: RenderConfig | None = None,
     neighbours: tuple[str, str] = ("", ""),
+    small_caps: bool | None = None,
 ) -> np.ndarray:
     """Render ``text`` with ``font`` as a degraded grayscale line crop.
 
@@ -209,6 +223,8 @@ def render_line(
         rng: the only source of randomness.
         config: effect probabilities and ranges.
         neighbours: text of the lines above and below ("" = none), drawn partly into the crop.
+        small_caps: draw lower-case letters as small capitals (True / False), or None: with
+            ``config.small_caps_p``. The caller labels small capitals as capitals (:func:`small_caps_label`).
 
     Returns:
         ``(h, w)`` uint8 image, h ≈ the font's line height (resized to the model height later).
@@ -219,11 +235,13 @@ def render_line(
     ascent, descent = pil_font.getmetrics()
     line_h = ascent + descent
     layout = _layout(rng, cfg, size, text)
-    small_caps = None
-    if any(c.islower() for c in text) and rng.random() < cfg.p(cfg.small_caps_p):
+    small_font = None
+    if small_caps is None:
+        small_caps = any(c.islower() for c in text) and rng.random() < cfg.p(cfg.small_caps_p)
+    if small_caps:
         smaller = [s for s in cfg.sizes if s < size]  # a cached size ~0.8 of the line's
-        small_caps = get_font(str(font.path), smaller[-1] if smaller else max(6, int(size * 0.75)))
-    width = _text_width(text, pil_font, layout, small_caps)
+        small_font = get_font(str(font.path), smaller[-1] if smaller else max(6, int(size * 0.75)))
+    width = _text_width(text, pil_font, layout, small_font)
 
     # Canvas: one line height of margin above and below for neighbours and loose crops.
     margin_x = int(size * 0.8) + 2 + int(6 * layout.jitter * max(len(text), 1) ** 0.5)
@@ -231,7 +249,7 @@ def render_line(
     baseline = 2 * line_h
     canvas_h = 4 * line_h
     canvas = np.zeros((canvas_h, canvas_w), np.uint8)
-    width = draw_text(canvas, (margin_x, baseline), text, pil_font, layout, rng, small_caps)
+    width = draw_text(canvas, (margin_x, baseline), text, pil_font, layout, rng, small_font)
     columns, rows = np.flatnonzero(canvas.any(axis=0)), np.flatnonzero(canvas.any(axis=1))
     if columns.size:
         left, top, right, bottom = int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1
