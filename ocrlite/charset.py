@@ -103,11 +103,13 @@ class Charset:
 
         A line holding a single space is the space character; empty lines are ignored.
         """
+        from ocrlite.limits import MAX_CHARSET_FILE_BYTES, read_text_capped
+
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as err:
-            raise CharsetError(f"{path}: cannot read charset file ({err})") from None
+            text = read_text_capped(path, "charset file", MAX_CHARSET_FILE_BYTES, encoding="utf-8-sig")
+        except (OSError, ValueError) as err:
+            raise CharsetError(str(err)) from None
         lines = [ln for ln in text.split("\n") if ln.rstrip("\r") != ""]
         lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
         if len(lines) == 1:

@@ -28,6 +28,7 @@ from torch import nn
 from ocrlite import __version__
 from ocrlite.charset import Charset, CharsetError
 from ocrlite.model import CRNN, ModelConfig, build_model
+from ocrlite.outputs import current_umask
 from ocrlite.preprocess import PreprocessConfig
 
 FORMAT = "ocrlite"
@@ -102,6 +103,7 @@ def atomic_save(obj: Any, path: str | Path) -> None:
             torch.save(obj, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp's 0600 would make shared checkpoints unreadable
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -187,6 +189,12 @@ def check_shapes(path: str | Path, config: ModelConfig, state: dict[str, torch.T
         if tuple(state[name].shape) != tuple(tensor.shape):
             raise CheckpointError(f"{path}: weights do not match the model ({name} is {tuple(state[name].shape)}, "
                                   f"the config needs {tuple(tensor.shape)})")
+        got = state[name].dtype
+        # load_state_dict would cast a bool, integer or complex tensor into a float parameter silently.
+        if tensor.is_floating_point() and not (got.is_floating_point and not got.is_complex):
+            raise CheckpointError(f"{path}: weights do not match the model ({name} is {got}, a float tensor is needed)")
+        if not tensor.is_floating_point() and got != tensor.dtype:
+            raise CheckpointError(f"{path}: weights do not match the model ({name} is {got}, {tensor.dtype} is needed)")
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedCheckpoint:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from pathlib import Path
 import sys
 from collections.abc import Callable
 
 from ocrlite import __version__
+from ocrlite.limits import MAX_BEAM_WIDTH, MAX_THREADS
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,13 +26,18 @@ def _err(msg: str) -> None:
     write_stderr(f"ocrlite: {msg}\n")
 
 
+def display_path(path: str) -> str:
+    """A path as valid Unicode text: bytes of a name that are not UTF-8 shown as ``\\xNN`` (JSON stays valid)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def tsv_field(text: str) -> str:
     """``text`` safe for one tab-separated field: backslash, tab, CR and LF escaped as ``\\ \\t \\r \\n``."""
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
 
 
-def at_least(low: int) -> Callable[[str], int]:
-    """An argparse ``type``: an integer >= ``low`` (anything else is a usage error naming the option)."""
+def at_least(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: an integer >= ``low`` (and <= ``high``); anything else is a usage error naming the option."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -38,8 +45,10 @@ def at_least(low: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high}, got {value}")
         return value
-    parse.__name__ = f"integer >= {low}"
+    parse.__name__ = f"integer >= {low}" if high is None else f"integer in {low}..{high}"
     return parse
 
 
@@ -53,6 +62,20 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
                 or action.default is argparse.SUPPRESS:
             return text
         return super()._get_help_string(action)
+
+
+def _add_data_root(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-root", default=None, metavar="DIR",
+                   help="a folder label-file image paths may point into besides the set's own folder (also "
+                   "$OCRLITE_DATA_ROOT); any other path in a label file is refused and counted")
+
+
+def _apply_data_root(args: argparse.Namespace) -> None:
+    """``--data-root`` reaches every reader (and training's data workers) through the environment."""
+    if getattr(args, "data_root", None):
+        from ocrlite.data import DATA_ROOT_ENV
+
+        os.environ[DATA_ROOT_ENV] = str(Path(args.data_root).resolve())
 
 
 class SetupError(Exception):
@@ -89,7 +112,7 @@ def _add_decoder_options(p: argparse.ArgumentParser) -> None:
                    help="auto: by the --weights suffix (.onnx → onnxruntime, else torch); with no --weights, the "
                    "shipped ONNX default when onnxruntime is installed, else the torch checkpoint")
     p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
-    p.add_argument("--beam-width", type=at_least(1), default=8)
+    p.add_argument("--beam-width", type=at_least(1, MAX_BEAM_WIDTH), default=8)
     p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
     p.add_argument("--allow", default=None, metavar="CHARS", help="only emit these characters, e.g. 0123456789")
     p.add_argument("--block", default=None, metavar="CHARS", help="never emit these characters")
@@ -119,7 +142,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", help="checkpoint file (default: the shipped default model in weights/)")
     p.add_argument("--format", choices=["tsv", "json"], default="tsv")
     p.add_argument("--batch-size", type=at_least(1), default=32)
-    p.add_argument("--threads", type=at_least(1), default=None, help="CPU threads (default: the engine's choice)")
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
     p.add_argument("--page", action="store_true",
                    help="each image is a whole page (scan, receipt, screenshot): find its lines, then read them; "
                    "prints the page's text in reading order (--format json: every line's box and confidences)")
@@ -168,7 +191,7 @@ def _run_predict(args: argparse.Namespace) -> int:
             print(f"{tsv_field(r.path)}\t{pred.text}\t{pred.confidence:.4f}", flush=False)
         else:
             records.append(
-                {"path": r.path, "text": pred.text, "confidence": round(pred.confidence, 4),
+                {"path": display_path(r.path), "text": pred.text, "confidence": round(pred.confidence, 4),
                  "char_confidences": [round(c, 4) for c in pred.char_confidences]}
             )
     return _finish(records if args.format == "json" else None, failed, len(items), "inputs")
@@ -195,11 +218,33 @@ def main(argv: list[str] | None = None) -> int:
     for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors=errors)
+    if sys.stdout is None:  # started with stdout closed (``>&-``)
+        if args.func in (_run_predict, _run_eval):
+            _err("standard output is closed: nothing can be printed (redirect it to a file)")
+            return 2
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - summaries only; the command's files are its output
+    _apply_data_root(args)
+    import warnings
+
+    # Warnings (an animated GIF read at its first frame, a skipped synthetic draw) as one line each.
+    warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: _err(f"warning: {message}")
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # inside the handlers below: a full disk or closed pipe is reported, not a traceback
+        return status
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except ModuleNotFoundError as err:  # an optional part that is not installed: say which extra brings it
+        from ocrlite.extras import EXTRA_OF
+
+        top = (err.name or "").split(".")[0]
+        if top not in EXTRA_OF:
+            raise
+        extra = EXTRA_OF[top]
+        how = "pip install ocrlite" if extra == "the base install" else f"pip install 'ocrlite[{extra}]'"
+        _err(f"ocrlite {args.command} needs {top}, which is not installed: {how}")
+        return 2
     except BrokenPipeError:
         # stdout closed by the reader (``| head``): stop quietly, but say so in the status.
         try:
@@ -207,6 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 141
+    except OSError as err:  # writing the results failed (a full disk, /dev/full, a broken terminal)
+        where = err.filename or "standard output"
+        _err(f"{where}: cannot write ({err.strerror or err})")
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush does not fail
+        except OSError:
+            pass
+        return 1
 
 
 def _finish(records: list | None, failed: int, total: int, what: str) -> int:
@@ -220,25 +273,32 @@ def _finish(records: list | None, failed: int, total: int, what: str) -> int:
     return 1 if failed else 0
 
 
-def _draw_target(draw: str, path: str, several: bool) -> Path:
-    from pathlib import Path
+def _draw_targets(draw: str, paths: list[str], several: bool) -> list[Path]:
+    """One drawing per page: ``DRAW`` itself, or ``DRAW/STEM.boxes.png`` with repeated stems made unique."""
+    from ocrlite.outputs import unique_names
 
-    return Path(draw) / f"{Path(path).stem}.boxes.png" if several else Path(draw)
+    if not several:
+        return [Path(draw)]
+    return [Path(draw) / f"{stem}.boxes.png" for stem in unique_names([Path(p).stem for p in paths])]
 
 
 def _predict_pages(rec, items, args: argparse.Namespace) -> int:
     """``predict --page``: one page per input image; text (or JSON) in input order; bad pages reported, others read."""
-    import cv2
-
     from ocrlite.images import ImageLoadError
+    from ocrlite.outputs import OutputError, check_outputs, write_image
     from ocrlite.page import draw_page
 
     several = len(items) > 1
-    if args.draw and several:
-        from pathlib import Path
-
-        if Path(args.draw).exists() and not Path(args.draw).is_dir():
+    targets: list[Path] = []
+    if args.draw:
+        if several and Path(args.draw).exists() and not Path(args.draw).is_dir():
             _err(f"--draw {args.draw}: several pages need a folder for their drawings, and this is a file")
+            return 2
+        targets = _draw_targets(args.draw, [item.path for item in items], several)
+        try:  # before any page is read: never onto an input, no two drawings with one name, a format we write
+            check_outputs(targets, [item.path for item in items], args.force)
+        except OutputError as err:
+            _err(f"--draw {err}")
             return 2
     failed, records = 0, []
     for k, item in enumerate(items):
@@ -252,21 +312,21 @@ def _predict_pages(rec, items, args: argparse.Namespace) -> int:
             _err(f"{tsv_field(item.path)}: {err}")
             failed += 1
             continue
-        if not result.lines:
+        if not result.lines:  # a page with no text is a failure of that page (exit 1), not silently empty
             _err(f"{tsv_field(item.path)}: no text lines found")
+            failed += 1
         if args.draw:
-            target = _draw_target(args.draw, item.path, several)
-            if target.exists() and not args.force:
-                _err(f"{target}: exists; pass --force to replace it")
+            target = targets[k]
+            try:
+                write_image(target, draw_page(rec_gray(item.path), result))
+            except (OutputError, OSError, ImageLoadError) as err:
+                reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+                _err(f"--draw {tsv_field(str(target))}: could not write the drawing ({reason})")
                 failed += 1
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not cv2.imwrite(str(target), draw_page(rec_gray(item.path), result)):
-                    _err(f"{target}: could not write the drawing")
-                    failed += 1
         if args.format == "json":
-            records.append({"path": item.path, "skew_degrees": round(result.skew, 2),
-                            "rotated_180": result.rotated_180, "lines": [line.to_dict() for line in result.lines]})
+            records.append({"path": display_path(item.path), "skew_degrees": round(result.skew, 2),
+                            "rotated_180": result.rotated_180, "no_text": not result.lines,
+                            "lines": [line.to_dict() for line in result.lines]})
         else:
             if several:
                 print(f"{'' if k == 0 else chr(10)}# {tsv_field(item.path)}")
@@ -302,7 +362,7 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-sources", nargs="+", default=None, metavar="SOURCE",
                    help="draw text only from these sources (their weights as in the default mix); "
                         "e.g. prose heading list_item citation caption table_row footnote equation")
-    p.add_argument("--workers", type=at_least(1), default=1, help="generator processes")
+    p.add_argument("--workers", type=at_least(1, MAX_THREADS), default=1, help="generator processes")
     p.add_argument("--strength", type=float, default=1.0, help="scales every degradation probability (0 = clean)")
     p.add_argument("--no-augment", action="store_true", help="skip the camera/scanner effects")
     p.add_argument("--format", choices=["folder", "lmdb"], default="folder",
@@ -330,6 +390,9 @@ def _run_synth(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.n < 1:
         _err(f"--n must be ≥ 1, got {args.n}")
+        return 2
+    if not (math.isfinite(args.strength) and 0 <= args.strength <= 10):
+        _err(f"--strength must be a number in 0..10 (0 = clean, 1 = the default mix), got {args.strength}")
         return 2
     if out.exists() and not out.is_dir():
         _err(f"{out}: exists and is not a folder")
@@ -420,6 +483,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synth-ratio", type=float, default=None,
                    help="fraction of synthetic lines when --train-data is given (default 0.5)")
     p.add_argument("--val", nargs="*", default=[], metavar="SET", help="extra validation sets (scored case-folded)")
+    _add_data_root(p)
     p.add_argument("--val-every", type=at_least(1), default=500)
     p.add_argument("--val-size", type=at_least(1), default=512, help="lines in each synthetic validation set")
     p.add_argument("--save-every", type=at_least(1), default=100, help="steps between last.pt saves")
@@ -431,8 +495,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="stop at this step with a resumable last.pt (the LR schedule still targets --steps)")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty RUN_DIR")
     p.add_argument("--seed", type=at_least(0), default=0)
-    p.add_argument("--threads", type=at_least(0), default=0, help="torch threads (0 = torch's default)")
-    p.add_argument("--workers", type=at_least(0), default=1, help="data-generating processes")
+    p.add_argument("--threads", type=at_least(0, MAX_THREADS), default=0, help="torch threads (0 = torch's default)")
+    p.add_argument("--workers", type=at_least(0, MAX_THREADS), default=1, help="data-generating processes")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast for the forward pass")
     p.add_argument("--max-width", type=at_least(16), default=1024, help="drop training lines wider than this (px)")
     p.add_argument("--fonts", default=None, help="training font folder (default: data/fonts)")
@@ -446,7 +510,8 @@ def _run_train(args: argparse.Namespace) -> int:
     from ocrlite.checkpoint import CheckpointError
     from ocrlite.data import LabelFileError
     from ocrlite.backbones import list_backbones
-    from ocrlite.train import RunDirError, TrainConfig, TrainingDiverged, TrainingStopped, train
+    from ocrlite.train import (CheckpointWriteError, RunDirError, TrainConfig, TrainingDiverged, TrainingStopped,
+                               train)
 
     if args.backbone not in list_backbones():
         _err(f"unknown backbone {args.backbone!r}; choose one of: {', '.join(list_backbones())}")
@@ -469,7 +534,7 @@ def _run_train(args: argparse.Namespace) -> int:
         train(cfg, resume=args.resume, force=args.force, stop_at=args.stop_at)
     except TrainingStopped as stopped:
         return 128 + stopped.signum  # last.pt saved; the shell's convention for "ended by a signal"
-    except TrainingDiverged as err:
+    except (TrainingDiverged, CheckpointWriteError) as err:
         _err(str(err))
         return 1
     except (RunDirError, CharsetError, CheckpointError, LabelFileError, ValueError, FileNotFoundError) as err:
@@ -495,8 +560,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--errors", default=None, metavar="OUT.tsv", help="write the worst lines here")
     p.add_argument("--worst", type=at_least(1), default=200, help="how many lines --errors keeps")
     p.add_argument("--batch-size", type=at_least(1), default=64)
-    p.add_argument("--threads", type=at_least(1), default=None)
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None)
     p.add_argument("--json", action="store_true", help="print results as JSON")
+    _add_data_root(p)
     _add_decoder_options(p)
     p.set_defaults(func=_run_eval)
 
@@ -573,7 +639,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backbones", nargs="*", default=None,
                    help="measure untrained default-size models of these backbones instead (no accuracy)")
     p.add_argument("--sets", nargs="*", default=[], metavar="SET", help="labelled sets to score (case folded)")
-    p.add_argument("--threads", type=at_least(1), default=1, help="threads for the per-set measurements")
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=1, help="threads for the per-set measurements")
     p.add_argument("--limit", type=at_least(1), default=None, help="use at most this many lines per set")
     p.add_argument("--engine", nargs="+", choices=["torch", "onnx"], default=None,
                    help="engines to measure for each checkpoint (default: torch and onnx when onnxruntime is "
@@ -653,6 +719,8 @@ def _run_export(args: argparse.Namespace) -> int:
         return 2
     try:
         weights = args.weights or default_weights_path()
+        if args.weights and Path(args.weights).exists() and out.exists() and os.path.samefile(args.weights, out):
+            raise ValueError(f"{out}: is the input checkpoint; choose another --out")
         export_onnx(weights, out, args.opset, args.int8)
     except (CheckpointError, NoDefaultWeightsError, ValueError) as err:
         _err(str(err))

@@ -52,6 +52,66 @@ class LmdbSource:
             return txn.get(key)
 
 
+#: Reads every record of an LMDB environment, in a child process: LMDB has no checksums, and a
+#: damaged file can crash the reader (SIGBUS on pages past the end, SIGSEGV on a bad page pointer),
+#: which a child survives for us. Exit 0: every page read; anything else: damaged.
+_WALK = """
+import sys, lmdb
+env = lmdb.open(sys.argv[1], readonly=True, lock=False, readahead=False, subdir=True, max_readers=4)
+with env.begin(buffers=True) as txn:
+    for key, value in txn.cursor():
+        bytes(key[:1]); bytes(value[-1:]) if len(value) else None
+"""
+#: Seconds one walk may take per GB of data.mdb (plus a fixed start): a walk slower than that is refused too.
+_WALK_SECONDS_PER_GB, _WALK_SECONDS = 60, 30
+_CHECKED: dict[tuple[str, int, int], str | None] = {}
+
+
+def lmdb_damage(folder: Path) -> str | None:
+    """Why the LMDB environment in ``folder`` cannot be read safely, or None when it is whole.
+
+    Checks, before any record is used: ``data.mdb`` holds every page its meta page names (a
+    truncated copy does not), and every record reads back, walked in a child process (a crash
+    there means damage, not the end of this process). Cached per file, size and mtime.
+    """
+    import subprocess
+    import sys
+
+    import lmdb
+
+    data = folder / "data.mdb"
+    try:
+        st = data.stat()
+    except OSError as err:
+        return f"cannot read data.mdb ({err.strerror or err})"
+    key = (str(data.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _CHECKED:
+        return _CHECKED[key]
+    reason: str | None = None
+    try:
+        env = lmdb.open(str(folder), readonly=True, lock=False, readahead=False, subdir=True, max_readers=4)
+        try:
+            needed = (env.info()["last_pgno"] + 1) * env.stat()["psize"]
+        finally:
+            env.close()
+        if st.st_size < needed:
+            reason = f"data.mdb is truncated ({st.st_size:,} bytes; its pages need {needed:,})"
+    except lmdb.Error as err:
+        reason = f"not a readable LMDB environment ({err})"
+    if reason is None:
+        limit = _WALK_SECONDS + _WALK_SECONDS_PER_GB * st.st_size / 1e9
+        try:
+            done = subprocess.run([sys.executable, "-c", _WALK, str(folder)], capture_output=True, timeout=limit)
+            if done.returncode != 0:
+                last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1][:200]
+                reason = (f"damaged: reading its records crashed (signal {-done.returncode})" if done.returncode < 0
+                          else f"damaged: {last or 'its records cannot be read'}")
+        except subprocess.TimeoutExpired:
+            reason = f"reading its records took over {limit:.0f} s"
+    _CHECKED[key] = reason
+    return reason
+
+
 def labels_look_case_folded(texts: list[str], min_letters: int = 20) -> bool:
     """True when a set's labels hold at least ``min_letters`` letters and not one lower-case letter.
 
@@ -92,7 +152,10 @@ class LabeledLine:
         """
         if self.source is None:
             return load_gray(self.path)
-        data = self.source.get(self.key or b"")
+        try:
+            data = self.source.get(self.key or b"")
+        except Exception as err:  # noqa: BLE001 - lmdb.Error and its kin: this record, not the run
+            raise ImageLoadError(self.path, f"cannot read the LMDB record ({type(err).__name__}: {err})") from None
         if data is None:
             raise ImageLoadError(self.path, "image record missing from the LMDB set")
         return decode_gray(data, str(self.path))
@@ -156,6 +219,9 @@ def read_lmdb_set(set_path: str | Path, charset: Charset | None = None, check_im
         raise LabelFileError(f"{folder}: an LMDB set needs the lmdb package (pip install lmdb)") from None
     report = SkipReport(str(folder))
     lines: list[LabeledLine] = []
+    damage = lmdb_damage(folder)
+    if damage:
+        raise LabelFileError(f"{folder}: {damage}; not read")
     try:
         with source.env().begin() as txn:
             raw = txn.get(b"num-samples")
@@ -165,6 +231,10 @@ def read_lmdb_set(set_path: str | Path, charset: Charset | None = None, check_im
                 count = int(raw.decode("ascii").strip())
             except (UnicodeDecodeError, ValueError):
                 raise LabelFileError(f"{folder}: num-samples is not a number ({raw[:20]!r})") from None
+            records = txn.stat()["entries"]
+            if not 0 <= count <= records // 2:  # each sample is an image and a label record
+                raise LabelFileError(f"{folder}: num-samples says {count:,} but the file holds only {records:,} "
+                                     f"records ({records // 2:,} samples at most); not read")
             for index in range(1, count + 1):
                 label_raw = txn.get(b"label-%09d" % index)
                 if label_raw is None:
@@ -207,17 +277,34 @@ def _image_base(labels: Path, names: list[str]) -> Path:
     return candidates[int(np.argmax(hits))] if max(hits) > hits[0] else labels.parent
 
 
-def read_label_set(set_path: str | Path, charset: Charset | None = None, check_images: bool = True
-                   ) -> tuple[list[LabeledLine], SkipReport]:
+#: A label file larger than this is refused before it is read (a line set of 10 M rows is ~1 GB).
+MAX_LABEL_FILE_BYTES = 2 << 30
+#: Env var: a folder that label-file image paths may also point into (besides the set's own folder).
+DATA_ROOT_ENV = "OCRLITE_DATA_ROOT"
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    """Whether ``path`` (symlinks followed) lies inside one of ``roots``."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
+def read_label_set(set_path: str | Path, charset: Charset | None = None, check_images: bool = True,
+                   data_root: str | Path | None = None) -> tuple[list[LabeledLine], SkipReport]:
     """Read a labelled set.
 
     Args:
         set_path: folder holding ``labels.tsv``, the label file itself, or an LMDB folder (see module docstring).
         charset: when given, rows with characters outside it are skipped (training needs that).
         check_images: skip rows whose image file does not exist.
+        data_root: a folder image paths may point into besides the set's own (default: ``$OCRLITE_DATA_ROOT``).
+            Any other path — ``../..``, an absolute path elsewhere, a symlink out — is refused and counted.
 
     Raises:
-        LabelFileError: no label file, unreadable, or no usable row.
+        LabelFileError: no label file, unreadable, too large, or no usable row.
     """
     if is_lmdb_set(set_path):
         return read_lmdb_set(set_path, charset, check_images)
@@ -226,15 +313,25 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
         raise LabelFileError(f"{labels}: label file not found (a set is a folder with labels.tsv, a .tsv/.txt "
                              f"label file, or an LMDB folder holding data.mdb)")
     try:
+        size = labels.stat().st_size
+        if size > MAX_LABEL_FILE_BYTES:
+            raise LabelFileError(f"{labels}: label file is {size / 1e9:.1f} GB, over the "
+                                 f"{MAX_LABEL_FILE_BYTES / 1e9:.1f} GB limit; split the set")
         raw = labels.read_bytes()
     except OSError as err:
         raise LabelFileError(f"{labels}: cannot read ({err.strerror})") from None
     text = raw.decode("utf-8-sig", errors="replace")
     report = SkipReport(str(labels))
     lines: list[LabeledLine] = []
-    rows = text.splitlines()
+    # Rows end at \n (and a \r before it); a CR, U+2028 or other separator inside a row belongs to its label.
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"  # a file of old-Mac CR-only rows
+    rows = [r[:-1] if r.endswith("\r") else r for r in text.split(newline)]
+    if rows and rows[-1] == "":
+        rows.pop()
     base = _image_base(labels, [r.split("\t", 1)[0].strip() for r in rows if "\t" in r])
-    for no, row in enumerate(rows, start=1):  # handles \n, \r\n and \r
+    root_arg = data_root if data_root is not None else os.environ.get(DATA_ROOT_ENV) or None
+    roots = [base.resolve()] + ([Path(root_arg).resolve()] if root_arg else [])
+    for no, row in enumerate(rows, start=1):
         if not row.strip():
             report.add("blank line", no)
             continue
@@ -242,7 +339,6 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
             report.add("no tab between path and text", no)
             continue
         name, label = row.split("\t", 1)
-        label = label.rstrip("\r\n")
         if "\ufffd" in row:
             report.add("not valid UTF-8", no)
             continue
@@ -254,6 +350,9 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
             continue
         path = Path(name.strip())
         path = path if path.is_absolute() else base / path
+        if not _inside(path, roots):
+            report.add(f"image path outside the set's folder {base} (pass --data-root to allow another)", no)
+            continue
         if check_images and not path.is_file():
             report.add("image file missing", no)
             continue

@@ -92,6 +92,8 @@ def class_mask(charset: Charset, allow: str | None = None, block: str | None = N
     mask[0] = True
     for i, ch in enumerate(charset.chars, start=1):
         mask[i] = (not allow or ch in allow) and (not block or ch not in block)
+    if not mask[1:].any():
+        raise ValueError("--allow and --block together leave no character to emit; every line would read as empty")
     return mask
 
 
@@ -225,7 +227,11 @@ def decode(
 
 
 def load_lexicon(path: str) -> frozenset[str]:
-    """Words of a lexicon file (one per line, compared case-insensitively)."""
-    from pathlib import Path
+    """Words of a lexicon file (one per line, compared case-insensitively).
 
-    return frozenset(w.strip().lower() for w in Path(path).read_text(encoding="utf-8").splitlines() if w.strip())
+    Raises:
+        FileNotFoundError / ValueError: missing, not a regular UTF-8 text file, or over the size bound.
+    """
+    from ocrlite.limits import read_text_capped
+
+    return frozenset(w.strip().lower() for w in read_text_capped(path, "--lexicon").splitlines() if w.strip())

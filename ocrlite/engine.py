@@ -15,10 +15,19 @@ from PIL import Image
 
 from ocrlite.charset import Charset
 from ocrlite.decode import Prediction, class_mask, decode
-from ocrlite.images import ImageLoadError, load_gray
+from ocrlite.images import ImageLoadError, array_to_gray, load_gray
+from ocrlite.limits import MAX_BATCH
 from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare
 
 ImageInput = str | Path | Image.Image | np.ndarray
+#: Padded columns one batch may hold (lines × widest line): ~130 k columns of 32 rows keep a batch's
+#: activations under ~1 GB on the default model, whatever the lines' widths.
+MAX_BATCH_COLUMNS = 131_072
+
+
+def _check_batch_size(batch_size: object) -> None:
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
 
 
 @dataclass
@@ -76,32 +85,41 @@ class BaseRecognizer:
         self.strip_accents = strip_accents
         return self
 
-    def prepare(self, image: ImageInput) -> np.ndarray:
-        """One image (path, PIL image or ``(h, w)`` uint8 array) → normalised ``(H, W)`` float32."""
-        if isinstance(image, (str, Path)):
-            image = load_gray(image)
-        return prepare(image, self.preprocess)
+    def to_gray(self, image: ImageInput, channel_order: str = "RGB", max_pixels: int | None = None) -> np.ndarray:
+        """Any accepted input → ``(H, W)`` uint8: a path (str or Path), a PIL image, or a numpy array
+        (see :func:`ocrlite.images.array_to_gray`; ``(h, w, 3)`` arrays are RGB unless ``channel_order="BGR"``).
 
-    def read_page(self, image: ImageInput, config=None, batch_size: int = 32):
+        Raises:
+            ImageLoadError: a path that cannot be read. TypeError / ValueError: anything else that is not an image.
+        """
+        if isinstance(image, (str, Path)):
+            return load_gray(image) if max_pixels is None else load_gray(image, max_pixels=max_pixels)
+        if isinstance(image, Image.Image):
+            from ocrlite.preprocess import to_grayscale
+
+            return to_grayscale(image)
+        return array_to_gray(image, channel_order)
+
+    def prepare(self, image: ImageInput, channel_order: str = "RGB") -> np.ndarray:
+        """One line image (path, PIL image or numpy array; see :meth:`to_gray`) → normalised ``(H, W)`` float32."""
+        return prepare(self.to_gray(image, channel_order), self.preprocess)
+
+    def read_page(self, image: ImageInput, config=None, batch_size: int = 32, channel_order: str = "RGB"):
         """Find the lines of a whole page and recognise them (see :func:`ocrlite.page.read_page`).
 
         Args:
-            image: path, PIL image or ``(H, W)`` uint8 array of the page.
+            image: the page: a path, a PIL image or a numpy array (see :meth:`to_gray`).
             config: :class:`ocrlite.layout.FinderConfig` (None: defaults).
+            channel_order: of an ``(h, w, 3)`` array: "RGB" (PIL, most libraries) or "BGR" (``cv2.imread``).
 
         Returns:
             :class:`ocrlite.page.PageResult`: lines in reading order with box, text and confidences.
         """
         from ocrlite.page import MAX_PAGE_PIXELS, read_page
-        from ocrlite.preprocess import to_grayscale
 
-        if isinstance(image, (str, Path)):
-            gray = load_gray(image, max_pixels=MAX_PAGE_PIXELS)
-        elif isinstance(image, np.ndarray):
-            gray = image if image.ndim == 2 else to_grayscale(image)
-        else:
-            gray = to_grayscale(image)
-        return read_page(self, np.ascontiguousarray(gray, dtype=np.uint8), config, batch_size)
+        _check_batch_size(batch_size)
+        gray = self.to_gray(image, channel_order, max_pixels=MAX_PAGE_PIXELS)
+        return read_page(self, gray, config, batch_size)
 
     def predict_prepared(self, batch: list[np.ndarray]) -> list[Prediction]:
         """Recognise already-prepared images as one padded batch."""
@@ -120,23 +138,43 @@ class BaseRecognizer:
             confs.extend([conf] * len(mapped))
         return Prediction("".join(chars), pred.confidence, confs)
 
-    def predict(self, images: Sequence[ImageInput], batch_size: int = 32) -> list[Prediction]:
+    def predict(self, images: ImageInput | Sequence[ImageInput], batch_size: int = 32,
+                channel_order: str = "RGB") -> list[Prediction]:
         """Recognise line images; one :class:`Prediction` per input, in input order.
 
+        ``images``: one image or a sequence of them — paths (str or Path), PIL images, numpy arrays
+        (see :meth:`to_gray`). Any ``batch_size`` works: batches hold at most :data:`~ocrlite.limits.MAX_BATCH`
+        lines, so memory stays bounded, and the text is the same at every batch size.
+
         Raises:
-            ImageLoadError / ImageTooWideError: for the first unusable input (use
+            ImageLoadError / ImageTooWideError / TypeError / ValueError: for the first unusable input (use
             :meth:`predict_paths` to keep going past bad files).
         """
-        return self.predict_sorted([self.prepare(im) for im in images], batch_size)
+        _check_batch_size(batch_size)
+        if isinstance(images, (str, Path, Image.Image, np.ndarray)):
+            images = [images]
+        elif images is None or not isinstance(images, Sequence):
+            raise TypeError(f"expected an image or a list of images, got {type(images).__name__}")
+        return self.predict_sorted([self.prepare(im, channel_order) for im in images], batch_size)
 
     def predict_sorted(self, prepared: list[np.ndarray], batch_size: int) -> list[Prediction]:
-        """Batch prepared images by similar width (sorted), return predictions in input order."""
+        """Batch prepared images by similar width (sorted), return predictions in input order.
+
+        A batch holds at most ``min(batch_size, MAX_BATCH)`` lines and :data:`MAX_BATCH_COLUMNS` padded columns.
+        """
+        _check_batch_size(batch_size)
         order = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[1])
         out: list[Prediction | None] = [None] * len(prepared)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            for i, pred in zip(idx, self.predict_prepared([prepared[i] for i in idx])):
-                out[i] = pred
+        limit = min(batch_size, MAX_BATCH)
+        batch: list[int] = []
+        for i in order + [-1]:
+            full = batch and (i < 0 or len(batch) >= limit or (len(batch) + 1) * prepared[i].shape[1] > MAX_BATCH_COLUMNS)
+            if full:
+                for j, pred in zip(batch, self.predict_prepared([prepared[j] for j in batch])):
+                    out[j] = pred
+                batch = []
+            if i >= 0:
+                batch.append(i)
         return out  # type: ignore[return-value]
 
     def predict_paths(self, paths: Sequence[str], batch_size: int = 32, chunk: int = 2048) -> Iterator[PathResult]:

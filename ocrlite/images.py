@@ -26,6 +26,10 @@ ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "GIF", "WEBP", "PPM")
 MAX_PIXELS = 50_000_000
 
 
+class ImageFramesWarning(UserWarning):
+    """An image file with several frames or pages: only the first is read."""
+
+
 class ImageLoadError(Exception):
     """An image file that cannot be used; ``str(err)`` is the reason, ``err.path`` the file."""
 
@@ -75,6 +79,7 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
         source = path if data is None else io.BytesIO(data)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged tags: the file is reported or read
+            warnings.simplefilter("always", ImageFramesWarning)
             warnings.simplefilter("ignore" if max_pixels > MAX_PIXELS else "error", Image.DecompressionBombWarning)
             with Image.open(source, formats=ALLOWED_FORMATS) as image:
                 w, h = image.size
@@ -85,6 +90,10 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
                     )
                 if w == 0 or h == 0:
                     raise ImageLoadError(path, f"image has no pixels ({w}×{h})")
+                frames = getattr(image, "n_frames", 1)
+                if isinstance(frames, int) and frames > 1:
+                    warnings.warn(ImageFramesWarning(f"{path}: has {frames} frames (an animation or a multi-page "
+                                                     f"file); only the first is read"))
                 image.load()
                 return to_grayscale(image)
     except ImageLoadError:
@@ -105,3 +114,53 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
         raise ImageLoadError(path, "image too large to decode in memory") from None
     except Exception as err:  # noqa: BLE001 - a decoder or EXIF parser bug must not end a batch
         raise ImageLoadError(path, f"cannot decode image ({type(err).__name__}: {err})") from None
+
+
+#: Channel orders an ``(h, w, 3)`` array may be given in.
+CHANNEL_ORDERS = ("RGB", "BGR")
+
+
+def array_to_gray(array: object, channel_order: str = "RGB") -> np.ndarray:
+    """A numpy image from the Python API → ``(H, W)`` uint8 grayscale, or a clear error.
+
+    Accepts ``(h, w)``, ``(h, w, 1)``, ``(h, w, 3)`` (RGB by default; ``channel_order="BGR"`` for
+    OpenCV's ``cv2.imread``) and ``(h, w, 4)`` (alpha over white) arrays of uint8, bool (True = white),
+    other integers within 0..255, or floats within 0..1 (scaled) or 0..255.
+
+    Raises:
+        TypeError: not a numpy array, or of a kind that is not an image (object, complex, strings).
+        ValueError: a shape, value range or channel order that is not an image's.
+    """
+    if channel_order not in CHANNEL_ORDERS:
+        raise ValueError(f"channel_order must be one of {', '.join(CHANNEL_ORDERS)}, got {channel_order!r}")
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected a path, a PIL image or a numpy array, got {type(array).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"an image array must hold numbers, got dtype {array.dtype}")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ValueError(f"expected an (h, w), (h, w, 3) or (h, w, 4) image array, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"the image array is empty (shape {array.shape})")
+    if array.dtype.kind == "b":
+        array = array.astype(np.uint8) * 255
+    elif array.dtype != np.uint8:
+        values = array.astype(np.float64)
+        if not np.isfinite(values).all():
+            raise ValueError("the image array holds NaN or infinite values")
+        low, high = float(values.min()), float(values.max())
+        if array.dtype.kind == "f" and low >= 0 and high <= 1:
+            values = values * 255.0
+        elif low < 0 or high > 255:
+            raise ValueError(f"image values must lie in 0..255 (or 0..1 for floats), got {low:g}..{high:g}")
+        array = np.round(values).astype(np.uint8)
+    if array.ndim == 2:
+        return np.ascontiguousarray(array)
+    if array.shape[2] == 4:
+        alpha = array[:, :, 3:4].astype(np.float32) / 255.0
+        array = (array[:, :, :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).round().astype(np.uint8)
+    rgb = (array if channel_order == "RGB" else array[:, :, ::-1]).astype(np.uint32)
+    # ITU-R 601 luma, as PIL's convert("L") computes it
+    gray = (rgb[:, :, 0] * 299 + rgb[:, :, 1] * 587 + rgb[:, :, 2] * 114 + 500) // 1000
+    return np.ascontiguousarray(gray.astype(np.uint8))

@@ -46,3 +46,42 @@ def lock_folder(folder: str | Path, what: str) -> IO[str] | None:
         handle.close()
         raise FolderBusyError(f"{folder}: another {what} is writing to this folder") from None
     return handle
+
+
+def lock_target(target: str | Path, what: str) -> IO[str] | None:
+    """Lock the output ``target`` (a folder that may not exist yet) through ``.NAME.lock`` beside it.
+
+    For writers that build a whole output elsewhere and move it into place: two of them can never
+    work on the same target at once. Remove the lock file with :func:`release_target` when done.
+
+    Raises:
+        FolderBusyError: another process holds it, or the parent folder cannot be written.
+    """
+    target = Path(target)
+    lock_path = target.parent / f".{target.name}.lock"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open by the caller
+    except OSError as err:
+        raise FolderBusyError(f"{target.parent}: cannot write to this folder ({err.strerror or err})") from None
+    try:
+        import fcntl
+    except ImportError:
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise FolderBusyError(f"{target}: another {what} is writing it") from None
+    return handle
+
+
+def release_target(target: str | Path, handle: IO[str] | None) -> None:
+    """Drop :func:`lock_target`'s lock and its file."""
+    if handle is None:
+        return
+    try:
+        Path(handle.name).unlink()
+    except OSError:
+        pass
+    handle.close()

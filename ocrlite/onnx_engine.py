@@ -75,12 +75,32 @@ class OnnxRecognizer(BaseRecognizer):
             int8 = info.get("int8")
         except (ValueError, TypeError, KeyError) as err:  # JSONDecodeError and CharsetError are ValueErrors
             raise OnnxModelError(f"{path}: malformed ocrlite metadata ({type(err).__name__}: {err})") from None
+        inputs = session.get_inputs()
+        images = inputs[0]
+        if images.type != "tensor(float)" or len(images.shape) != 4:
+            raise OnnxModelError(f"{path}: the model's input {images.name!r} is {images.type} of shape {images.shape}; "
+                                 f"an ocrlite model takes float (batch, 1, height, width) images")
+        height = images.shape[2]
+        if isinstance(height, int) and height != preprocess.height:
+            raise OnnxModelError(f"{path}: the model takes {height}-row images but its metadata says "
+                                 f"{preprocess.height}; the file is inconsistent")
+        extra = [i for i in inputs[1:] if i.name != WIDTHS_INPUT or i.type != "tensor(int64)"]
+        if extra:
+            raise OnnxModelError(f"{path}: unexpected model input(s) {[f'{i.name} ({i.type})' for i in extra]}; "
+                                 f"an ocrlite model takes images and optionally int64 widths")
         classes = session.get_outputs()[0].shape[-1]
         if isinstance(classes, int) and classes != charset.num_classes:
             raise OnnxModelError(f"{path}: the model outputs {classes} classes but its charset needs "
                                  f"{charset.num_classes}; the file is inconsistent")
         rec = cls(session, charset, preprocess, int8 if isinstance(int8, str) else None)
-        probe = rec.logits(np.full((1, 1, preprocess.height, 64), 0.5, np.float32))
+        try:
+            probe = rec.logits(np.full((1, 1, preprocess.height, 64), 0.5, np.float32))
+        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
+            raise OnnxModelError(f"{path}: the model does not run on a {preprocess.height}-row line "
+                                 f"({str(err).splitlines()[0][:200]})") from None
+        if probe.ndim != 3 or probe.shape[0] != 1 or probe.shape[-1] != charset.num_classes:
+            raise OnnxModelError(f"{path}: the model outputs shape {probe.shape}, not (1, time, "
+                                 f"{charset.num_classes}); the file is inconsistent")
         if not np.isfinite(probe).all():
             raise OnnxModelError(f"{path}: the model outputs NaN or infinite values (diverged weights)")
         return rec

@@ -15,9 +15,10 @@ from ocrlite.preprocess import prepare
 
 #: Pages larger than this are refused (a 600 dpi A3 scan is about 70 MP).
 MAX_PAGE_PIXELS = 120_000_000
-#: A page whose widest lines read with at least this mean confidence is taken to be upright
-#: (an upside-down page reads far lower); below it, the lines are also read turned round.
-UPRIGHT_CONFIDENCE = 0.8
+#: Lines read both ways round to tell an upside-down page (the widest ones: most letters).
+ORIENTATION_SAMPLE = 8
+#: Turned round, the sample must read this much more confidently for the page to be turned.
+ORIENTATION_MARGIN = 0.05
 
 
 @dataclass
@@ -66,9 +67,10 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
               check_upside_down: bool = True) -> PageResult:
     """Find and recognise the lines of ``gray`` (``(H, W)`` uint8).
 
-    An upside-down page is detected by its widest lines: when they read with a mean confidence
-    below :data:`UPRIGHT_CONFIDENCE`, up to 12 of them are read turned round too, and the
-    orientation with the higher mean confidence wins.
+    An upside-down page is detected by its widest lines: up to :data:`ORIENTATION_SAMPLE` of them
+    are also read turned round, and the page is turned when that reads clearly more confidently.
+    (Upside-down print can read with a high confidence — "uoıʇɐɯɹoɟuı" looks like letters — so the
+    comparison is always made, not only when the page reads poorly.)
 
     Raises:
         ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
@@ -85,14 +87,11 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
     rotated = False
     predictions = _recognise(rec, crops, batch_size)
     if check_upside_down:
-        # Read the widest lines turned round only when the page reads poorly as it is.
-        sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:12]
+        sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
         upright_conf = float(np.mean([predictions[i].confidence for i in sample]))
-        flipped_conf = 0.0
-        if upright_conf < UPRIGHT_CONFIDENCE:
-            flipped_conf = float(np.mean([p.confidence for p in _recognise(
-                rec, [crops[i][::-1, ::-1] for i in sample], batch_size)]))
-        if flipped_conf > upright_conf + 0.05:
+        flipped_conf = float(np.mean([p.confidence for p in _recognise(
+            rec, [crops[i][::-1, ::-1] for i in sample], batch_size)]))
+        if flipped_conf > upright_conf + ORIENTATION_MARGIN:
             rotated = True
             flipped = np.ascontiguousarray(gray[::-1, ::-1])
             result = read_page(rec, flipped, config, batch_size, check_upside_down=False)

@@ -138,6 +138,10 @@ class TrainingDiverged(RuntimeError):
     """The loss (or a weight) became NaN or infinite; the last good last.pt is kept."""
 
 
+class CheckpointWriteError(RuntimeError):
+    """The run ended but its last checkpoint could not be written (full disk, read-only folder)."""
+
+
 class RunDirError(ValueError):
     """The run folder exists and neither --resume nor --force was given (or --resume has nothing to resume)."""
 
@@ -262,6 +266,7 @@ class Trainer:
         self.step = 0
         self.samples_seen = 0
         self.best = math.inf
+        self.failed_saves: set[str] = set()  # files whose latest save failed (the previous copy is kept)
         self.elapsed_before = 0.0
         self._start = time.perf_counter()  # run() restarts it; save() reads it
         self.stop_signal: int | None = None
@@ -421,6 +426,8 @@ class Trainer:
                     truths.append(line.text)
                 except Exception as err:  # noqa: BLE001 - reported, then skipped
                     _log(f"{line.path}: skipped in validation ({err})")
+            if not images:  # scoring nothing would print "CER 0.00 %" for a set that was never read
+                raise ValueError(f"--val {s}: none of its {len(lines)} images could be read; fix or drop the set")
             sets[Path(s).name or s] = (images, truths, self.cfg.fold_case_val)
         return sets
 
@@ -513,7 +520,9 @@ class Trainer:
         except (OSError, RuntimeError) as err:  # torch reports a full disk as RuntimeError
             _log(f"\n{self.out / name}: could not save ({getattr(err, 'strerror', None) or err}); "
                  f"the previous file is kept")
+            self.failed_saves.add(name)
             return False
+        self.failed_saves.discard(name)
         return True
 
     def elapsed(self) -> float:
@@ -573,6 +582,11 @@ class Trainer:
         if self.rank == 0:
             if stop["signal"] is not None or self.step < cfg.steps:
                 self.save("last.pt", last_metrics, with_resume=True)
+            if "last.pt" in self.failed_saves:  # never report a run as saved when its last state is not on disk
+                kept = " (an older last.pt is kept)" if (self.out / "last.pt").is_file() else ""
+                raise CheckpointWriteError(f"{self.out / 'last.pt'}: could not save step {self.step}{kept}; "
+                                           f"free some space and rerun with --resume")
+            if stop["signal"] is not None or self.step < cfg.steps:
                 _log(f"stopped at step {self.step}; continue with: ocrlite train --out {self.out} --resume")
             else:
                 self._summary(last_metrics)
@@ -601,7 +615,9 @@ class Trainer:
     def _summary(self, metrics: dict[str, Any]) -> None:
         _log(f"done: {self.step} steps, {self.samples_seen} samples in {format_seconds(self.elapsed())}; "
              f"best mean synthetic CER {self.best:.2%}")
-        _log(f"  best:  {self.out / 'best.pt'}\n  last:  {self.out / 'last.pt'}\n  log:   {self.out / 'metrics.jsonl'}")
+        files = [(label, self.out / name) for label, name in (("best", "best.pt"), ("last", "last.pt"),
+                                                              ("log", "metrics.jsonl"))]
+        _log("\n".join(f"  {label + ':':6} {path}" for label, path in files if path.is_file()))
 
 
 def setup_distributed(device: str) -> bool:

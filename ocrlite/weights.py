@@ -97,8 +97,9 @@ def load_recognizer(weights: str | Path | None, engine: str = "auto", threads: i
         from ocrlite.onnx_engine import OnnxRecognizer
 
         return OnnxRecognizer.load(path, threads=threads)
-    import torch
+    from ocrlite.extras import require
 
+    torch = require("torch", "the torch engine (--engine torch, or a .pt model)")
     from ocrlite.predict import Recognizer
 
     if threads:

@@ -47,15 +47,16 @@ class _MaskState:
 
     def __init__(self, widths: torch.Tensor) -> None:
         self.widths = widths
-        self.masks: dict[int, torch.Tensor] = {}
+        self.masks: dict[tuple[int, torch.dtype], torch.Tensor] = {}
 
     def keep(self, x: torch.Tensor, stride: int) -> torch.Tensor:
         """``(B, 1, 1, W)`` in ``x``'s dtype: 1 where column ``j < widths[b] / stride``, else 0."""
-        mask = self.masks.get(stride)
-        if mask is None or mask.shape[-1] != x.shape[-1] or mask.dtype != x.dtype:
+        key = (stride, x.dtype)  # one width level has one width: every layer at it shares the mask
+        mask = self.masks.get(key)
+        if mask is None:
             cols = torch.arange(x.shape[-1], device=x.device)  # W from x: traced, so ONNX keeps it dynamic
             mask = (cols[None, :] < (self.widths // stride)[:, None]).to(x.dtype)[:, None, None, :]
-            self.masks[stride] = mask
+            self.masks[key] = mask
         return mask
 
 

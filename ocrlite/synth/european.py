@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ocrlite.limits import read_text_capped
 from ocrlite.synth.prose import ProseCorpus, load_prose, prose_line, word_window
 from ocrlite.synth.typeset import typeset
 
@@ -75,12 +76,12 @@ def load_languages(folder: str) -> tuple[LanguageTexts, ...]:
         names: dict[str, list[str]] = {}
         names_file = root / f"{lang}.names.txt"
         if names_file.is_file():
-            for line in names_file.read_text(encoding="utf-8").splitlines():
+            for line in read_text_capped(names_file, "names file").splitlines():
                 kind, _, value = line.partition("\t")
                 if value.strip():
                     names.setdefault(kind, []).append(value.strip())
         words_file = root / f"{lang}.words.txt"
-        words = tuple(w for w in words_file.read_text(encoding="utf-8").split() if w) if words_file.is_file() else ()
+        words = tuple(read_text_capped(words_file, "word list").split()) if words_file.is_file() else ()
         out.append(LanguageTexts(lang, load_prose(str(path)), {k: tuple(v) for k, v in names.items()}, words))
     return tuple(out)
 

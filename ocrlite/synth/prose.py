@@ -41,7 +41,9 @@ def load_prose(path: str) -> ProseCorpus:
         ValueError: the file holds no paragraph of at least two words.
     """
     groups: dict[str, list[tuple[str, ...]]] = {}
-    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+    from ocrlite.limits import read_text_capped
+
+    for line in read_text_capped(path, "prose file").splitlines():
         tag, _, text = line.partition("\t") if "\t" in line else ("doc", "", line)
         words = tuple(text.split())
         if len(words) >= 2:

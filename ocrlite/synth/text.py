@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ocrlite.charset import Charset, normalize_text
+from ocrlite.limits import read_text_capped
 from ocrlite.synth import documents, european
 from ocrlite.synth.prose import load_prose, prose_line
 from ocrlite.synth.typeset import typeset
@@ -86,14 +87,7 @@ def load_words(path: str) -> tuple[str, ...]:
     Raises:
         FileNotFoundError: no such file; ValueError: not UTF-8 text or not readable.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a UTF-8 text file") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a folder, not a word list") from None
-    if "\x00" in text:
-        raise ValueError(f"{path}: binary file, not a word list")
+    text = read_text_capped(path, "word list")
     return tuple(ln.strip() for ln in text.splitlines() if ln.strip())
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from ocrlite.charset import Charset
 from ocrlite.preprocess import resize_to_height
-from ocrlite.locks import lock_folder
+from ocrlite.locks import lock_target, release_target
 from ocrlite.progress import Progress
 from ocrlite.synth.fonts import FONT_DIR, get_font
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator
@@ -74,13 +76,44 @@ def write_synth_set(
     deep-text-recognition-benchmark and PaddleOCR (``num-samples``, ``image-%09d`` PNG bytes,
     ``label-%09d``, from 1); ``fonts.tsv`` then names records (``image-000000001``).
 
-    The caller checks that ``out`` may be written (see the CLI's ``--force``).
+    The set is written whole beside ``out`` (``.NAME.partial-PID``) and moved into place when complete:
+    an existing ``out`` (the caller checks ``--force``) is replaced in one rename, never mixed with the
+    new set, and a run that fails leaves nothing behind that blocks its retry. Two runs cannot write
+    the same ``out`` at once (:class:`~ocrlite.locks.FolderBusyError`).
     """
     if fmt not in ("folder", "lmdb"):
         raise ValueError(f"unknown set format {fmt!r}; choose folder or lmdb")
-    lock = lock_folder(out, "ocrlite synth")  # raises FolderBusyError (a ValueError) if another synth writes here
-    if fmt == "lmdb":
-        return _write_lmdb(out, n, seed, charset, config, height, workers, preview_lines, lock)
+    out = Path(out)
+    lock = lock_target(out, "ocrlite synth")  # raises FolderBusyError (a ValueError) if another synth writes it
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if fmt == "lmdb":
+            _write_lmdb(staging, n, seed, charset, config, height, workers, preview_lines)
+        else:
+            _write_folder(staging, n, seed, charset, config, height, workers, preview_lines)
+        _move_into_place(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        release_target(out, lock)
+    return out
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    """Rename ``staging`` to ``out``; an existing ``out`` is set aside first and deleted only after."""
+    old = None
+    if out.exists() or out.is_symlink():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_folder(out: Path, n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None,
+                  workers: int, preview_lines: int) -> None:
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
     digits = max(7, len(str(n - 1)))
@@ -102,13 +135,10 @@ def write_synth_set(
     tmp_fonts.replace(out / "fonts.tsv")
     tmp_labels.replace(out / "labels.tsv")
     contact_sheet(preview).save(out / "preview.png")
-    if lock is not None:
-        lock.close()
-    return out
 
 
 def _write_lmdb(out: Path, n: int, seed: int, charset: Charset, config: GeneratorConfig, height: int | None,
-                workers: int, preview_lines: int, lock) -> Path:
+                workers: int, preview_lines: int) -> None:
     import io
 
     import lmdb
@@ -140,6 +170,3 @@ def _write_lmdb(out: Path, n: int, seed: int, charset: Charset, config: Generato
     bar.close()
     tmp_fonts.replace(out / "fonts.tsv")
     contact_sheet(preview).save(out / "preview.png")
-    if lock is not None:
-        lock.close()
-    return out
