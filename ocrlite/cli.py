@@ -139,7 +139,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--weights", help="checkpoint file (default: the shipped default model in weights/)")
+    p.add_argument("--weights", help="model file, .onnx or .pt (default: the shipped default model)")
     p.add_argument("--format", choices=["tsv", "json"], default="tsv")
     p.add_argument("--batch-size", type=at_least(1), default=32)
     p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
@@ -226,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     _apply_data_root(args)
     import warnings
 
+    import cv2
+
+    # One OpenCV thread in the command-line tool (ocrlite batches lines itself; several OpenCV threads
+    # only contend with onnxruntime's and deadlock forked workers). Never set at import: a host
+    # application that imports ocrlite keeps its own OpenCV settings.
+    cv2.setNumThreads(1)
     # Warnings (an animated GIF read at its first frame, a skipped synthetic draw) as one line each.
     warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: _err(f"warning: {message}")
     try:
@@ -355,10 +361,15 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=at_least(1), required=True, help="number of lines")
     p.add_argument("--seed", type=at_least(0), default=0)
     p.add_argument("--height", type=at_least(0), default=32, help="resize lines to this height (0 = keep render size)")
-    p.add_argument("--fonts", default=None, help="folder of .ttf/.otf fonts (default: data/fonts)")
+    p.add_argument("--fonts", default=None, help="folder of .ttf/.otf fonts (default: the shipped font library, or $OCRLITE_FONTS_DIR)")
     p.add_argument("--charset", default=None, help="charset file (default: charset v2, 216 characters: ASCII, Latin-1, quotes, dashes, signs)")
-    p.add_argument("--corpus", default=None, help="word / phrase list, one per line (default: data/corpus/words.txt)")
-    p.add_argument("--prose", default=None, help="running text, one paragraph per line (default: data/corpus/prose.txt)")
+    p.add_argument("--corpus", default=None, help="word / phrase list, one per line (default: the shipped words.txt)")
+    p.add_argument("--prose", default=None, help="running text, one paragraph per line (default: the shipped prose.txt)")
+    p.add_argument("--terms", default=None, help="receipt vocabulary, one term per line (default: the shipped "
+                   "receipt_terms.txt)")
+    p.add_argument("--languages", default=None, metavar="DIR",
+                   help="folder of LANG.prose.txt / LANG.names.txt / LANG.words.txt texts (default: the shipped "
+                   "six European languages)")
     p.add_argument("--text-sources", nargs="+", default=None, metavar="SOURCE",
                    help="draw text only from these sources (their weights as in the default mix); "
                         "e.g. prose heading list_item citation caption table_row footnote equation")
@@ -415,6 +426,8 @@ def _run_synth(args: argparse.Namespace) -> int:
             fonts=args.fonts or FONT_DIR,
             corpus=args.corpus,
             prose=args.prose,
+            terms=args.terms,
+            languages=args.languages,
             text_weights=text_weights,
             augment=not args.no_augment,
             render=RenderConfig(strength=args.strength),
@@ -499,7 +512,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=at_least(0, MAX_THREADS), default=1, help="data-generating processes")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast for the forward pass")
     p.add_argument("--max-width", type=at_least(16), default=1024, help="drop training lines wider than this (px)")
-    p.add_argument("--fonts", default=None, help="training font folder (default: data/fonts)")
+    p.add_argument("--fonts", default=None, help="training font folder (default: the shipped font library)")
     p.add_argument("--strength", type=float, default=1.0, help="degradation strength")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
     p.set_defaults(func=_run_train)
@@ -635,7 +648,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         "Speed: threads fixed per measurement, warm-up first, medians reported.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("--weights", nargs="*", default=None, help="checkpoints (default: every weights/*.pt)")
+    p.add_argument("--weights", nargs="*", default=None, help="checkpoints (default: every shipped model)")
     p.add_argument("--backbones", nargs="*", default=None,
                    help="measure untrained default-size models of these backbones instead (no accuracy)")
     p.add_argument("--sets", nargs="*", default=[], metavar="SET", help="labelled sets to score (case folded)")

@@ -232,9 +232,9 @@ def read_lmdb_set(set_path: str | Path, charset: Charset | None = None, check_im
             except (UnicodeDecodeError, ValueError):
                 raise LabelFileError(f"{folder}: num-samples is not a number ({raw[:20]!r})") from None
             records = txn.stat()["entries"]
-            if not 0 <= count <= records // 2:  # each sample is an image and a label record
+            if not 0 <= count <= records:  # a usable sample has at least its own records: more would loop on nothing
                 raise LabelFileError(f"{folder}: num-samples says {count:,} but the file holds only {records:,} "
-                                     f"records ({records // 2:,} samples at most); not read")
+                                     f"records; not read")
             for index in range(1, count + 1):
                 label_raw = txn.get(b"label-%09d" % index)
                 if label_raw is None:

@@ -26,6 +26,9 @@ class Prediction:
     confidence: float
     char_confidences: list[float] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return f"Prediction(text={self.text!r}, confidence={self.confidence:.3f})"
+
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, numerically stable."""

@@ -23,12 +23,24 @@ ORIENTATION_MARGIN = 0.05
 
 @dataclass
 class PageLine:
-    """One recognised line of a page."""
+    """One recognised line of a page.
+
+    Attributes:
+        box: the line's box on the page as given (``box.corners``: ``(4, 2)`` x, y pixel corners,
+            clockwise from the top-left of the text, so a skewed or upside-down page gives a rotated box).
+        text: what the line reads.
+        confidence: line confidence in [0, 1] (the mean of ``char_confidences``).
+        char_confidences: one confidence per character of ``text``.
+    """
 
     box: LineBox
     text: str
     confidence: float
     char_confidences: list[float]
+
+    def __repr__(self) -> str:
+        x, y = self.box.corners[0]
+        return f"PageLine(text={self.text!r}, confidence={self.confidence:.3f}, at=({x:.0f}, {y:.0f}))"
 
     def to_dict(self) -> dict:
         return {"box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box.corners], "text": self.text,
@@ -38,7 +50,7 @@ class PageLine:
 
 @dataclass
 class PageResult:
-    """The lines of a page in reading order, the skew corrected, and whether it was read upside down."""
+    """The lines of a page in reading order, the skew corrected (degrees), and whether it was read upside down."""
 
     lines: list[PageLine]
     skew: float
@@ -46,7 +58,13 @@ class PageResult:
 
     @property
     def text(self) -> str:
+        """The page's text: its lines in reading order, one per line."""
         return "\n".join(line.text for line in self.lines)
+
+    def __repr__(self) -> str:
+        first = repr(self.lines[0].text) if self.lines else "none"
+        return (f"PageResult({len(self.lines)} lines, skew={self.skew:.1f}°, rotated_180={self.rotated_180}, "
+                f"first line {first})")
 
 
 def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndarray]:

@@ -74,7 +74,7 @@ class TrainConfig:
     max_width: int = 1024
     # Batches per width-sorted chunk: 32 leaves ~4 % of batch columns as padding (8: ~14 %).
     batches_per_chunk: int = 32
-    fonts: str | None = None  # None: the shipped library (data/fonts); checkpoints never store this machine's path
+    fonts: str | None = None  # None: the shipped library (ocrlite/data/fonts); checkpoints never store this machine's path
     strength: float = 1.0
     device: str = "cpu"
     fold_case_val: bool = True
@@ -439,6 +439,9 @@ class Trainer:
             self.rank, self.world, self.step, self.cfg.workers, self.cfg.batches_per_chunk,
         )
         kwargs: dict[str, Any] = {}
+        import cv2
+
+        cv2.setNumThreads(1)  # a multi-threaded OpenCV in the parent deadlocks forked DataLoader workers
         if self.cfg.workers > 0:
             close_lmdb_envs()  # an LMDB handle must not cross the fork; workers open their own
             kwargs = {"num_workers": self.cfg.workers, "prefetch_factor": 8, "persistent_workers": False,

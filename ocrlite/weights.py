@@ -1,25 +1,26 @@
-"""Shipped weights and engine choice (torch-free, so the onnxruntime path never imports torch).
+"""Shipped models and engine choice (torch-free, so the onnxruntime path never imports torch).
 
-``weights/`` holds one inference checkpoint per trained backbone (``<backbone>.pt``, the equal-budget
-comparison), the default model — ``default.pt`` and its ONNX export ``default.onnx`` (made by
-``scripts/ship_weights.py --onnx --int8 dynamic``; which backbone and why: weights/README.md) — and
-the fastest model, ``fast.pt`` / ``fast.onnx`` (same format; pass it with ``--weights``). With no
-``--weights``, ``--engine auto`` runs that ONNX file with onnxruntime when onnxruntime is installed
-(≈5× faster at batch 1 on CPU, measured in the README) and the torch checkpoint otherwise.
+The package ships the default model — ``ocrlite/models/default.onnx`` (int8, what ``ocrlite predict``
+and :func:`ocrlite.load` run with onnxruntime) and ``default.pt`` (the torch checkpoint it was exported
+from, for the torch engine and fine-tuning) — and the fastest model, ``fast.onnx`` / ``fast.pt``. With no
+``--weights``, ``--engine auto`` runs the ONNX file when onnxruntime is installed (≈5× faster than torch
+at batch 1 on CPU) and the torch checkpoint otherwise. Which backbone and why: weights/README.md (the
+model card, in the repository with the backbone-comparison checkpoints).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ocrlite.resources import MODELS_DIR, REPO_WEIGHTS_DIR
 
 if TYPE_CHECKING:
     from ocrlite.engine import BaseRecognizer
 
-#: Where shipped weights live (the repository's ``weights/`` folder), overridable by $OCRLITE_WEIGHTS_DIR.
-WEIGHTS_DIR = Path(os.environ.get("OCRLITE_WEIGHTS_DIR", Path(__file__).resolve().parent.parent / "weights"))
+#: Where the shipped models live (``ocrlite/models`` inside the package), overridable by $OCRLITE_WEIGHTS_DIR.
+WEIGHTS_DIR = MODELS_DIR
 #: The shipped default model's file stem (an Xception, chosen by the backbone comparison; weights/README.md).
 DEFAULT_MODEL = "default"
 #: The shipped speed-first model's file stem (a MobileNet: about 2× the default's lines/s, less accurate).
@@ -50,8 +51,13 @@ def default_weights_path(suffix: str = ".pt") -> Path:
 
 
 def shipped_checkpoints() -> list[Path]:
-    """Every shipped torch checkpoint (``weights/*.pt``), sorted by name."""
-    return sorted(WEIGHTS_DIR.glob("*.pt"))
+    """Every shipped torch checkpoint, sorted by name: the package's models, and in a source checkout
+    the repository's ``weights/*.pt`` too (the backbone comparison and the receipts fine-tune)."""
+    found = {p.name: p for p in sorted(WEIGHTS_DIR.glob("*.pt"))}
+    if REPO_WEIGHTS_DIR.is_dir() and REPO_WEIGHTS_DIR.resolve() != WEIGHTS_DIR.resolve():
+        for p in sorted(REPO_WEIGHTS_DIR.glob("*.pt")):
+            found.setdefault(p.name, p)
+    return [found[name] for name in sorted(found)]
 
 
 def onnxruntime_available() -> bool:

@@ -1,10 +1,10 @@
-"""Build ``data/corpus/prose.txt``: real English running text for the generator's prose lines.
+"""Build ``ocrlite/data/corpus/prose.txt``: real English running text for the generator's prose lines.
 
 Maintainer tool (needs ``apt-get`` and ``dpkg-deb``; its output is committed):
 
-    python scripts/build_corpus.py --debs /tmp/textdebs --out data/corpus
+    python scripts/build_corpus.py --debs /tmp/textdebs --out ocrlite/data/corpus
 
-Sources (all in Debian main, redistributable; licences copied to ``data/corpus/licenses/``):
+Sources (all in Debian main, redistributable; licences copied to ``ocrlite/data/corpus/licenses/``):
 
 - ``python3.11-doc``: the Python documentation (tutorial, library reference, HOWTOs, FAQ,
   what's new), reStructuredText sources — technical document prose (PSF License 2).
@@ -120,7 +120,7 @@ def fortune_paragraphs(text: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--debs", type=Path, default=Path("/tmp/textdebs"))
-    parser.add_argument("--out", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--out", type=Path, default=Path("ocrlite/data/corpus"))
     args = parser.parse_args(argv)
     args.debs.mkdir(parents=True, exist_ok=True)
     for package in PACKAGES:

@@ -1,6 +1,6 @@
 """Build generator v3's European-language texts, ``ocrlite/data/corpus/lang/`` (maintainer tool; output committed).
 
-    python scripts/build_corpus_v3.py --debs /tmp/textdebs --out data/corpus/lang --force
+    python scripts/build_corpus_v3.py --debs /tmp/textdebs --out ocrlite/data/corpus/lang --force
 
 Needs ``apt-get``, ``dpkg-deb`` and ``groff`` (Debian), and ``Faker`` and ``wordfreq`` (PyPI) at build time
 only; nothing here runs when a user trains. For each language of :data:`LANGUAGES` it writes:
@@ -195,7 +195,7 @@ def licence_names(copyright_file: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--debs", type=Path, default=Path("/tmp/textdebs"), help="folder of downloaded .deb files")
-    parser.add_argument("--out", type=Path, default=Path("data/corpus/lang"))
+    parser.add_argument("--out", type=Path, default=Path("ocrlite/data/corpus/lang"))
     parser.add_argument("--judge", type=Path, default=Path("data/corpus_judge"),
                         help="folder for the held-out paragraphs (never trained on)")
     parser.add_argument("--force", action="store_true", help="replace an existing --out")

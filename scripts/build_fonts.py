@@ -1,15 +1,15 @@
-"""Build the shipped font library ``data/fonts/`` from Debian's font packages.
+"""Build the shipped font library ``ocrlite/data/fonts/`` from Debian's font packages.
 
 Maintainer tool (needs ``apt-get`` and ``dpkg-deb``; run once, its output is committed):
 
-    python scripts/build_fonts.py --debs /tmp/fontdebs --out data/fonts --force
+    python scripts/build_fonts.py --debs /tmp/fontdebs --out ocrlite/data/fonts --force
 
 For every package in :data:`PACKAGES` it downloads the ``.deb`` (``apt-get download``) unless
 it is already in ``--debs``, unpacks it, reads every ``.ttf``/``.otf`` with fontTools, keeps the
 Latin text faces (>= 97 % of printable ASCII, no math/symbol/script/bitmap faces), names the
 design family and the style (regular / bold / italic / bold italic, plus the subfamily as
 published), subsets each file to charset v2 (``ocrlite.charset.CHARSET_V2``: ASCII, Latin-1, typographic
-quotes, dashes and signs — whatever of it the face has; fontTools.subset: a few kB to a few tens of kB a file) and writes it to ``data/fonts/`` (training) or ``data/fonts/holdout/`` (the families
+quotes, dashes and signs — whatever of it the face has; fontTools.subset: a few kB to a few tens of kB a file) and writes it to ``ocrlite/data/fonts/`` (training) or ``ocrlite/data/fonts/holdout/`` (the families
 in :data:`HOLDOUT_FAMILIES`, never used in training). ``FONTS.tsv`` records family, style,
 class, licence and source package of every file; each package's ``copyright`` file (the
 licence text) is copied to ``licenses/``.
@@ -34,7 +34,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from ocrlite.charset import CHARSET_V2, PRINTABLE_ASCII as ASCII
-from ocrlite.synth.fonts import font_coverage
+from ocrlite.synth.fonts import font_coverage, write_coverage_table
 
 # package -> typeface class (the class of most of its families; FAMILY_CLASS overrides per family).
 PACKAGES: dict[str, str] = {
@@ -280,7 +280,7 @@ def download(packages: list[str], debs: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--debs", type=Path, default=Path("/tmp/fontdebs"), help="folder of downloaded .deb files")
-    parser.add_argument("--out", type=Path, default=Path("data/fonts"), help="library folder to write")
+    parser.add_argument("--out", type=Path, default=Path("ocrlite/data/fonts"), help="library folder to write")
     parser.add_argument("--force", action="store_true", help="replace the font files already in --out")
     args = parser.parse_args(argv)
     if any(args.out.glob("*.[ot]tf")) and not args.force:
@@ -346,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    for folder in (args.out, args.out / "holdout"):
+        write_coverage_table(folder)  # coverage.json: what each face draws, so loading the library renders nothing
     train = [r for r in rows if r["folder"] == "."]
     hold = [r for r in rows if r["folder"] == "holdout"]
     slanted = sum(r["style"] in ("italic", "bold italic") for r in train)

@@ -3,7 +3,7 @@
 # one or more candidates, side by side (batch 1, 1 thread, each model at its stored width scale).
 #
 #   scripts/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]
-#   SHIPPED=weights/default.pt SETS=/tmp/ocrlite_gate TESSERACT=1 scripts/ship_gate.sh runs/campaign/best.pt
+#   SHIPPED=ocrlite/models/default.pt SETS=/tmp/ocrlite_gate TESSERACT=1 scripts/ship_gate.sh runs/campaign/best.pt
 #
 # Proxies (the synthetic ones are rendered into $SETS once, from fixed seeds, in the 22 held-out font
 # families no model trains on):
@@ -13,7 +13,7 @@
 #   sroie_dev                               3,175 real receipt lines ($SROIE), case folded
 set -euo pipefail
 (( $# >= 1 )) || { echo "usage: scripts/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]" >&2; exit 2; }
-SHIPPED=${SHIPPED:-weights/default.pt}
+SHIPPED=${SHIPPED:-ocrlite/models/default.pt}
 SETS=${SETS:-/tmp/ocrlite_gate}
 SROIE=${SROIE:-../shared/data/sroie_dev}
 N=${N:-1200}  # lines per synthetic set (a set already in $SETS is reused whatever its size)

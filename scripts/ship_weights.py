@@ -4,7 +4,7 @@
         [--width-scale X] [--trim-to-text | --no-trim-to-text] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
-anything else. ``--onnx`` also writes the ONNX export next to it (``weights/default.onnx``: what
+anything else. ``--onnx`` also writes the ONNX export next to it (``ocrlite/models/default.onnx``: what
 `ocrlite predict` runs by default when onnxruntime is installed), fp32 or quantised with
 ``--int8 MODE`` (the modes of ``ocrlite export --int8``). ``--width-scale X`` stores the horizontal
 stretch measured by ``scripts/tune_width_scale.py`` in the file's preprocessing settings (default:

@@ -36,7 +36,7 @@ def test_whole_model_parameter_budget(name):
     model = build_model(ModelConfig(name, Charset.default().num_classes))
     assert count_parameters(model) <= 6_000_000
     logits = model.eval()(torch.randn(1, 1, 32, 128))
-    assert logits.shape == (1, 32, 96)
+    assert logits.shape == (1, 32, Charset.default().num_classes)
 
 
 @pytest.mark.parametrize("name", list_backbones())

@@ -10,7 +10,7 @@ from ocrlite.decode import greedy_decode, softmax
 
 
 def test_default_is_95_printable_ascii():
-    cs = Charset.default()
+    cs = Charset.ascii()
     assert len(cs) == 95 and cs.num_classes == 96 and cs.chars == PRINTABLE_ASCII and " " in cs
 
 

@@ -13,7 +13,7 @@ from ocrlite.data import LabelFileError, is_lmdb_set, read_label_set
 from conftest import render_clean
 
 REPO = Path(__file__).resolve().parent.parent
-FAST = str(REPO / "weights" / "fast.onnx")
+FAST = str(REPO / "ocrlite" / "models" / "fast.onnx")
 WORDS = ["TOTAL 12.50", "Cash", "hello world", "INVOICE 42", "thank you", "GST 6%"]
 
 

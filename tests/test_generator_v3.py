@@ -99,3 +99,18 @@ def test_ascii_charset_still_draws_ascii_only():
     sampler = TextSampler(Charset.ascii())
     rng = np.random.default_rng(2)
     assert all(set(sampler.sample(rng)) <= set(PRINTABLE_ASCII) for _ in range(300))
+
+
+@pytest.mark.parametrize("folder", ["train", "holdout"])
+def test_the_shipped_coverage_table_matches_the_fonts(folder):
+    """coverage.json lists every shipped face at its size and says what it really draws (spot-checked)."""
+    from ocrlite.synth.fonts import FONT_DIR, HOLDOUT_FONT_DIR, _coverage_table, _measure_coverage, discover_fonts
+
+    directory = FONT_DIR if folder == "train" else HOLDOUT_FONT_DIR
+    table = _coverage_table(str(directory))
+    files = discover_fonts(directory)
+    assert {p.name for p in files} == set(table)
+    for path in files[:: max(1, len(files) // 12)]:
+        size, chars = table[path.name]
+        assert size == path.stat().st_size
+        assert chars == _measure_coverage(str(path), CHARSET_V2), path.name

@@ -19,6 +19,7 @@ from ocrlite.metrics import score  # noqa: E402
 from ocrlite.onnx_engine import OnnxModelError, OnnxRecognizer  # noqa: E402
 from ocrlite.predict import Recognizer  # noqa: E402
 from ocrlite.synth.text import TextSampler  # noqa: E402
+from ocrlite.resources import REPO_WEIGHTS_DIR  # noqa: E402
 from ocrlite.weights import DEFAULT_MODEL, WEIGHTS_DIR  # noqa: E402
 
 from conftest import LINES, render_clean  # noqa: E402
@@ -142,7 +143,7 @@ def test_default_predict_uses_shipped_onnx_without_torch(tmp_path, trained_check
     assert res.stdout.split("\t")[1] == LINES[2]
 
 
-SHIPPED_ONNX = sorted(WEIGHTS_DIR.glob("*.onnx"))
+SHIPPED_ONNX = sorted(WEIGHTS_DIR.glob("*.onnx")) + sorted(REPO_WEIGHTS_DIR.glob("*.onnx"))
 
 
 @pytest.mark.skipif(not SHIPPED_ONNX, reason="no shipped ONNX model")

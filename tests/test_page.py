@@ -15,7 +15,7 @@ from ocrlite.layout.synthetic import PageRenderer
 from helpers import png_header_only
 
 REPO = Path(__file__).resolve().parent.parent
-FAST = str(REPO / "weights" / "fast.onnx")
+FAST = str(REPO / "ocrlite" / "models" / "fast.onnx")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_predict_page_reads_a_rendered_page(renderer, tmp_path, capsys):
     errors = sum(substring_distance(t.upper(), " ".join(out).upper()) for t in truth)
     assert errors / sum(len(t) for t in truth) < 0.15
     assert Image.open(drawing).size == Image.open(path).size
-    assert main(["predict", "--page", str(path), "--weights", FAST, "--draw", str(drawing)]) == 1  # no overwrite
+    assert main(["predict", "--page", str(path), "--weights", FAST, "--draw", str(drawing)]) == 2  # refused up front
     assert "exists" in capsys.readouterr().err
     assert main(["predict", "--page", str(path), "--weights", FAST, "--format", "json"]) == 0
     record = json.loads(capsys.readouterr().out)[0]

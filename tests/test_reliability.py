@@ -95,7 +95,7 @@ def test_unreadable_folder_and_long_names_do_not_end_the_batch(tmp_path, capsys)
     ok = tmp_path / "ok.png"
     render_clean("fine").save(ok)
     too_long = str(tmp_path / ("x" * 300 + ".png"))
-    code = main(["predict", too_long, str(ok), "--weights", str(REPO / "weights" / "fast.onnx")])
+    code = main(["predict", too_long, str(ok), "--weights", str(REPO / "ocrlite" / "models" / "fast.onnx")])
     out, err = capsys.readouterr()
     assert code == 1
     assert "ok.png\t" in out and "x" * 50 in err
@@ -126,7 +126,7 @@ def test_predict_with_a_closed_stdout_ends_quietly(tmp_path):
     for i in range(40):
         render_clean(f"line {i}").save(tmp_path / f"{i:02d}.png")
     proc = subprocess.Popen([sys.executable, "-m", "ocrlite", "predict", str(tmp_path), "--weights",
-                             str(REPO / "weights" / "fast.onnx"), "--batch-size", "1"],
+                             str(REPO / "ocrlite" / "models" / "fast.onnx"), "--batch-size", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     proc.stdout.close()  # the reader is gone before the first line (`| head -0`)
     err = proc.stderr.read().decode()
@@ -173,8 +173,10 @@ def test_second_trainer_on_the_same_folder_is_refused(tmp_path, capsys):
 
 
 def test_second_synth_on_the_same_folder_is_refused(tmp_path, capsys):
+    from ocrlite.locks import lock_target
+
     out = tmp_path / "s"
-    held = lock_folder(out, "ocrlite synth")
+    held = lock_target(out, "ocrlite synth")
     try:
         assert main(["synth", "--out", str(out), "--n", "3", "--force"]) == 2
         assert "another ocrlite synth" in capsys.readouterr().err
@@ -215,7 +217,7 @@ def test_export_refuses_an_opset_it_cannot_write(tmp_path, capsys):
 def test_tab_and_newline_in_a_path_cannot_break_the_tsv(tmp_path, capsys):
     weird = tmp_path / "a\tb\nc.png"
     render_clean("tab").save(weird, format="PNG")
-    assert main(["predict", str(weird), "--weights", str(REPO / "weights" / "fast.onnx")]) == 0
+    assert main(["predict", str(weird), "--weights", str(REPO / "ocrlite" / "models" / "fast.onnx")]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.count("\t") == 2
     assert out.startswith(tsv_field(str(weird)) + "\t")
@@ -319,7 +321,7 @@ def test_onnx_with_bad_metadata_is_a_one_line_error(tmp_path, meta):
     onnx = pytest.importorskip("onnx")
     from ocrlite.onnx_engine import METADATA_KEY, OnnxModelError, OnnxRecognizer
 
-    model = onnx.load(str(REPO / "weights" / "fast.onnx"))
+    model = onnx.load(str(REPO / "ocrlite" / "models" / "fast.onnx"))
     for prop in model.metadata_props:
         if prop.key == METADATA_KEY:
             prop.value = meta
@@ -384,10 +386,10 @@ def test_eval_errors_file_that_cannot_be_written_is_one_line(tmp_path, capsys):
     (folder / "images").mkdir(parents=True)
     render_clean("a\tb").save(folder / "images" / "x.png")
     (folder / "labels.tsv").write_text("images/x.png\tsome text\n")
-    assert main(["eval", str(folder), "--weights", str(REPO / "weights" / "fast.onnx"),
+    assert main(["eval", str(folder), "--weights", str(REPO / "ocrlite" / "models" / "fast.onnx"),
                  "--errors", str(tmp_path / "missing" / "e.tsv")]) == 2
     assert "--errors" in capsys.readouterr().err
-    assert main(["eval", str(folder), "--weights", str(REPO / "weights" / "fast.onnx"),
+    assert main(["eval", str(folder), "--weights", str(REPO / "ocrlite" / "models" / "fast.onnx"),
                  "--errors", str(tmp_path / "e.tsv")]) == 0
     rows = (tmp_path / "e.tsv").read_text().splitlines()
     assert all(row.count("\t") == 3 for row in rows)

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-cv2.setNumThreads(1)
-
 
 @dataclass
 class FinderConfig:

@@ -16,7 +16,6 @@ import albumentations as A  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-cv2.setNumThreads(1)
 
 
 @dataclass

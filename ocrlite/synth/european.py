@@ -1,6 +1,6 @@
 """Generator v3's European text sources: prose, names, money, dates and signs of six languages.
 
-The texts live in ``data/corpus/lang/`` (built by ``scripts/build_corpus_v3.py``; sources and licences
+The texts live in ``ocrlite/data/corpus/lang/`` (built by ``scripts/build_corpus_v3.py``; sources and licences
 in its ``SOURCES.tsv``): per language ``LANG.prose.txt`` (running text), ``LANG.names.txt`` (Faker's
 locale names, streets, cities, companies, jobs) and ``LANG.words.txt`` (frequent words). Numbers,
 prices, percentages and dates are formatted at draw time by Babel in each locale's own way

@@ -1,6 +1,6 @@
 """Font discovery and glyph-coverage checks for the generator.
 
-Fonts ship in ``data/fonts/`` (training) and ``data/fonts/holdout/`` (families never used in
+Fonts ship in ``ocrlite/data/fonts/`` (training) and ``ocrlite/data/fonts/holdout/`` (families never used in
 training, for the unseen-font validation set). A font is only asked to draw characters it
 really has: coverage is measured by comparing each glyph's bitmap with the font's own
 "missing glyph" box, so no tofu is ever rendered.
@@ -9,18 +9,20 @@ really has: coverage is measured by comparing each glyph's bitmap with the font'
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
 
-from ocrlite.charset import PRINTABLE_ASCII
-from ocrlite.synth.text import DATA_DIR
+from ocrlite.charset import CHARSET_V2, PRINTABLE_ASCII
+from ocrlite.resources import FONTS_DIR
 
-FONT_DIR = DATA_DIR / "fonts"
+FONT_DIR = FONTS_DIR  # ocrlite/data/fonts, or $OCRLITE_FONTS_DIR
 HOLDOUT_FONT_DIR = FONT_DIR / "holdout"
 FONT_EXTENSIONS = (".ttf", ".otf", ".ttc")
+_CHARSET_V2_SET = frozenset(CHARSET_V2)
 _PROBE_SIZE = 28
 # Code points no Latin font maps: their bitmap is the font's .notdef ("tofu") glyph.
 _MISSING_PROBES = ("\uffff", "\U000f0000", "\ue000")
@@ -63,7 +65,7 @@ def _style_of(style_name: str) -> str:
 def font_catalogue(directory: str | Path) -> dict[str, dict[str, str]]:
     """``FONTS.tsv`` rows for the files of ``directory``, by file name ({} when it is not listed).
 
-    The library's ``FONTS.tsv`` sits in ``data/fonts`` and lists ``holdout/`` files with folder ``holdout``.
+    The library's ``FONTS.tsv`` sits in ``ocrlite/data/fonts`` and lists ``holdout/`` files with folder ``holdout``.
     """
     directory = Path(directory).resolve()
     for listing, prefix in ((directory / "FONTS.tsv", "."), (directory.parent / "FONTS.tsv", directory.name)):
@@ -104,9 +106,51 @@ def _bitmap(font: ImageFont.FreeTypeFont, char: str) -> tuple[tuple[int, int], b
     return mask.size, bytes(mask)
 
 
+#: Per font folder: which charset-v2 characters each file draws, measured once by :func:`write_coverage_table`
+#: (file name → {"size": bytes, "chars": "…"}), so that loading 800 fonts does not render 170,000 glyphs.
+COVERAGE_FILE = "coverage.json"
+
+
+@lru_cache(maxsize=16)
+def _coverage_table(directory: str) -> dict[str, tuple[int, frozenset[str]]]:
+    path = Path(directory) / COVERAGE_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {name: (int(v["size"]), frozenset(v["chars"])) for name, v in raw.items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def write_coverage_table(directory: str | Path) -> Path:
+    """Measure and write ``DIRECTORY/coverage.json`` for every font file there (run after changing the fonts)."""
+    directory = Path(directory)
+    table = {}
+    for path in discover_fonts(directory):
+        table[path.name] = {"size": path.stat().st_size, "chars": "".join(sorted(_measure_coverage(str(path), CHARSET_V2)))}
+    out = directory / COVERAGE_FILE
+    out.write_text(json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    _coverage_table.cache_clear()
+    return out
+
+
 @lru_cache(maxsize=256)
 def font_coverage(path: str, chars: str) -> frozenset[str]:
-    """The subset of ``chars`` that the font at ``path`` draws with a real glyph."""
+    """The subset of ``chars`` that the font at ``path`` draws with a real glyph.
+
+    Read from the folder's :data:`COVERAGE_FILE` when it lists this file at its size and ``chars`` are all
+    charset-v2 characters; measured otherwise.
+    """
+    entry = _coverage_table(str(Path(path).parent)).get(Path(path).name)
+    if entry is not None and set(chars) <= _CHARSET_V2_SET:
+        try:
+            if Path(path).stat().st_size == entry[0]:
+                return entry[1] & frozenset(chars)
+        except OSError:
+            pass
+    return _measure_coverage(path, chars)
+
+
+def _measure_coverage(path: str, chars: str) -> frozenset[str]:
     font = get_font(path, _PROBE_SIZE)
     missing = set()
     for probe in _MISSING_PROBES:

@@ -23,10 +23,14 @@ class GeneratorConfig:
     """What the generator draws from and how hard it degrades lines.
 
     Attributes:
-        fonts: folder of .ttf/.otf files (default ``data/fonts``; ``data/fonts/holdout`` holds unseen families).
-        corpus: word list / phrase file (default ``data/corpus/words.txt``).
-        prose: running text, one paragraph per line (default ``data/corpus/prose.txt``).
-        languages: folder of the European-language texts (default ``data/corpus/lang``).
+        fonts: folder of .ttf/.otf files (default ``ocrlite/data/fonts``; its ``holdout/`` holds unseen families).
+        corpus: word list / phrase file (default ``ocrlite/data/corpus/words.txt``).
+        prose: running text, one paragraph per line (default ``ocrlite/data/corpus/prose.txt``).
+        languages: folder of the European-language texts (default ``ocrlite/data/corpus/lang``).
+        terms: receipt vocabulary, one term per line (default ``ocrlite/data/corpus/receipt_terms.txt``).
+        typeset_p: chance that running text is typeset as printed (None: ``text.TYPESET_P``).
+        heading_small_caps_p: chance that a ``smallcap_heading`` line prints in small capitals
+            (None: ``text.SMALL_CAPS_P``).
         text_weights: text source -> weight, overriding ``ocrlite.synth.text.SOURCE_WEIGHTS``.
         augment: apply camera and scanner effects (albumentations) after rendering.
         render: rendering effect settings.
@@ -38,6 +42,9 @@ class GeneratorConfig:
     corpus: str | Path | None = None
     prose: str | Path | None = None
     languages: str | Path | None = None
+    terms: str | Path | None = None
+    typeset_p: float | None = None
+    heading_small_caps_p: float | None = None
     text_weights: dict[str, float] | None = None
     augment: bool = True
     render: RenderConfig = field(default_factory=RenderConfig)
@@ -70,8 +77,8 @@ class LineGenerator:
     def __init__(self, charset: Charset, config: GeneratorConfig | None = None) -> None:
         self.charset = charset
         self.config = cfg = config or GeneratorConfig()
-        self.sampler = TextSampler(charset, cfg.corpus, max_length=cfg.max_length, prose=cfg.prose,
-                                   weights=cfg.text_weights, languages=cfg.languages)
+        self.sampler = TextSampler(charset, cfg.corpus, terms=cfg.terms, max_length=cfg.max_length, prose=cfg.prose,
+                                   weights=cfg.text_weights, languages=cfg.languages, typeset_p=cfg.typeset_p)
         self.fonts: list[FontInfo] = load_fonts(cfg.fonts, charset.chars)
         self.families: list[list[FontInfo]] = by_family(self.fonts)
         self.receipt_families = [f for f in self.families if f[0].font_class in RECEIPT_FONT_CLASSES]
@@ -123,8 +130,10 @@ class LineGenerator:
                 "".join(c for c in self.sampler.sample(rng) if c in font.chars) if rng.random() < 0.7 else ""
                 for _ in range(2)
             )
-        small_caps_p = SMALL_CAPS_P if source in SMALL_CAPS_SOURCES else render.small_caps_p
-        small_caps = any(c.islower() for c in text) and rng.random() < render.p(small_caps_p)
+        heading_p = SMALL_CAPS_P if self.config.heading_small_caps_p is None else self.config.heading_small_caps_p
+        # Headings are set in small capitals by design (not damage): their chance does not scale with --strength.
+        small_caps_p = heading_p if source in SMALL_CAPS_SOURCES else render.p(render.small_caps_p)
+        small_caps = any(c.islower() for c in text) and rng.random() < small_caps_p
         if source in SMALL_CAPS_SOURCES and not small_caps and rng.random() < 0.4:
             text = small_caps_label(text)  # headings and author lines in full capitals
         image = render_line(text, font, rng, render, neighbours, small_caps=small_caps)

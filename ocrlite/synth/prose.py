@@ -1,4 +1,4 @@
-"""Runs of consecutive words from real English text (``data/corpus/prose.txt``).
+"""Runs of consecutive words from real English text (``ocrlite/data/corpus/prose.txt``).
 
 The corpus holds one paragraph per line, ``tag<TAB>text`` (tag ``doc``: technical and
 specification prose; ``book``: quotations from literature and everyday writing). A line of a

@@ -17,7 +17,6 @@ from PIL import Image, ImageDraw, ImageFont
 from ocrlite.charset import CHARSET_V2
 from ocrlite.synth.fonts import FontInfo, get_font
 
-cv2.setNumThreads(1)  # a multi-threaded cv2 in the parent deadlocks forked DataLoader workers
 
 Rng = np.random.Generator
 

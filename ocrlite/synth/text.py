@@ -18,12 +18,11 @@ import numpy as np
 
 from ocrlite.charset import Charset, normalize_text
 from ocrlite.limits import read_text_capped
+from ocrlite.resources import CORPUS_DIR  # ocrlite/data/corpus, or $OCRLITE_CORPUS_DIR
 from ocrlite.synth import documents, european
 from ocrlite.synth.prose import load_prose, prose_line
 from ocrlite.synth.typeset import typeset
 
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
-CORPUS_DIR = DATA_DIR / "corpus"
 LANG_DIR = CORPUS_DIR / "lang"
 #: Sources that draw on the European-language texts.
 EUROPEAN_SOURCES = frozenset({"eu_prose", "eu_names", "locale_amount", "signs", "smallcap_heading", "eu_phrase"})
@@ -109,13 +108,14 @@ class TextSampler:
 
     Args:
         charset: characters the lines may use.
-        corpus: word list or text corpus (one word or phrase per line); default ``data/corpus/words.txt``.
-        terms: receipt vocabulary; default ``data/corpus/receipt_terms.txt``.
+        corpus: word list or text corpus (one word or phrase per line); default ``ocrlite/data/corpus/words.txt``.
+        terms: receipt vocabulary; default ``ocrlite/data/corpus/receipt_terms.txt``.
         max_length: longest line (characters).
-        prose: running text, one paragraph per line (``tag<TAB>text``); default ``data/corpus/prose.txt``.
+        prose: running text, one paragraph per line (``tag<TAB>text``); default ``ocrlite/data/corpus/prose.txt``.
         weights: source -> weight, overriding :data:`SOURCE_WEIGHTS` (a source left out keeps its weight).
         languages: folder of European-language texts (``LANG.prose.txt``, ``LANG.names.txt``, ``LANG.words.txt``);
-            default ``data/corpus/lang``. Only read when a European source has weight.
+            default ``ocrlite/data/corpus/lang``. Only read when a European source has weight.
+        typeset_p: chance that running text and furniture are typeset as printed (default :data:`TYPESET_P`).
     """
 
     def __init__(
@@ -127,6 +127,7 @@ class TextSampler:
         prose: str | Path | None = None,
         weights: dict[str, float] | None = None,
         languages: str | Path | None = None,
+        typeset_p: float | None = None,
     ) -> None:
         self.charset = charset
         if not charset.chars.strip():
@@ -139,6 +140,7 @@ class TextSampler:
         self.prose_corpus = load_prose(str(prose or CORPUS_DIR / "prose.txt"))
         self.surnames = tuple(w for w in self.words if w[:1].isupper() and w[1:].islower() and w.isalpha()) or ("Smith",)
         self.max_length = max_length
+        self.typeset_p = TYPESET_P if typeset_p is None else typeset_p
         table = {name: w for name, (w, _) in SOURCE_WEIGHTS.items()}
         unknown = sorted(set(weights or {}) - set(table))
         if unknown:
@@ -164,7 +166,7 @@ class TextSampler:
         """One line of text and the name of the source (a :data:`SOURCE_WEIGHTS` key) it came from."""
         source = self.sources[int(rng.choice(len(self.sources), p=self._weights))][1]
         text = source(rng)
-        if source.__name__ in TYPESET_SOURCES and rng.random() < TYPESET_P:
+        if source.__name__ in TYPESET_SOURCES and rng.random() < self.typeset_p:
             text = typeset(text, rng, "en")
         text = " ".join(normalize_text(text).split(" "))  # keep single spaces as drawn
         text = "".join(c for c in text if c in self.charset).strip()

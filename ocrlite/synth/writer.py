@@ -44,6 +44,9 @@ def generate_lines(
         for i, data, shape, label, font in map(_make, range(n)):
             yield i, np.frombuffer(data, np.uint8).reshape(shape), label, font
         return
+    import cv2
+
+    cv2.setNumThreads(1)  # a multi-threaded OpenCV in the parent deadlocks forked workers
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ctx.Pool(workers, _init_worker, (charset.chars, config, seed, height)) as pool:
         for i, data, shape, label, font in pool.imap(_make, range(n), chunksize=64):
@@ -100,15 +103,31 @@ def write_synth_set(
     return out
 
 
+#: What a set folder of either format holds: all of it is replaced by ``--force``, nothing else is touched.
+SET_ENTRIES = ("images", "labels.tsv", "fonts.tsv", "preview.png", "data.mdb", "lock.mdb", ".lock",
+               ".labels.tsv.tmp", ".fonts.tsv.tmp")
+
+
 def _move_into_place(staging: Path, out: Path) -> None:
-    """Rename ``staging`` to ``out``; an existing ``out`` is set aside first and deleted only after."""
-    old = None
-    if out.exists() or out.is_symlink():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
+    """Move the finished set in ``staging`` to ``out``.
+
+    A new ``out`` is one rename. Into an existing folder (``--force``), every entry of an old set of
+    either format is first set aside, then the new entries are renamed in, then the old ones deleted:
+    the folder never holds a mix of two sets, and files of the user's that are not part of a set stay.
+    """
+    if not out.exists() and not out.is_symlink():
+        staging.rename(out)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    shutil.rmtree(old, ignore_errors=True)
+    old.mkdir()
+    try:
+        for name in SET_ENTRIES:
+            if (out / name).exists() or (out / name).is_symlink():
+                (out / name).rename(old / name)
+        for entry in staging.iterdir():
+            entry.rename(out / entry.name)
+    finally:
         shutil.rmtree(old, ignore_errors=True)
 
 
