@@ -30,9 +30,20 @@ def lock_folder(folder: str | Path, what: str) -> IO[str] | None:
         FolderBusyError: another process is writing there, or the folder cannot be created or written.
     """
     folder = Path(folder)
+    return _locked(folder, folder / LOCK_NAME, f"{folder}: another {what} is writing to this folder")
+
+
+def _locked(folder: Path, lock_path: Path, busy: str) -> IO[str] | None:
+    """Create ``folder``, open ``lock_path`` and take an exclusive non-blocking ``flock`` on it.
+
+    Returns the open handle (None where ``fcntl`` does not exist: no lock).
+
+    Raises:
+        FolderBusyError: ``busy`` when another process holds the lock; or the folder cannot be written.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 - held open by the caller
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open by the caller
     except OSError as err:
         raise FolderBusyError(f"{folder}: cannot write to this folder ({err.strerror or err})") from None
     try:
@@ -44,7 +55,7 @@ def lock_folder(folder: str | Path, what: str) -> IO[str] | None:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
-        raise FolderBusyError(f"{folder}: another {what} is writing to this folder") from None
+        raise FolderBusyError(busy) from None
     return handle
 
 
@@ -58,22 +69,7 @@ def lock_target(target: str | Path, what: str) -> IO[str] | None:
         FolderBusyError: another process holds it, or the parent folder cannot be written.
     """
     target = Path(target)
-    lock_path = target.parent / f".{target.name}.lock"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")  # noqa: SIM115 - held open by the caller
-    except OSError as err:
-        raise FolderBusyError(f"{target.parent}: cannot write to this folder ({err.strerror or err})") from None
-    try:
-        import fcntl
-    except ImportError:
-        return handle
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise FolderBusyError(f"{target}: another {what} is writing it") from None
-    return handle
+    return _locked(target.parent, target.parent / f".{target.name}.lock", f"{target}: another {what} is writing it")
 
 
 def release_target(target: str | Path, handle: IO[str] | None) -> None:

@@ -33,6 +33,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from build_fonts import licence_names  # the same Debian copyright-file reader (scripts/ is on sys.path)
+
 #: language -> (Debian packages of running text, Faker locales).
 LANGUAGES: dict[str, tuple[list[str], list[str]]] = {
     "fr": (["debian-reference-fr", "debian-faq-fr", "manpages-fr"], ["fr_FR", "fr_CH"]),
@@ -180,16 +182,6 @@ def faker_rows(locales: list[str]) -> list[tuple[str, str]]:
                 if value:
                     rows.append((kind, value))
     return list(dict.fromkeys(rows))
-
-
-def licence_names(copyright_file: Path) -> str:
-    names: list[str] = []
-    for line in copyright_file.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("License:"):
-            name = line.split(":", 1)[1].strip()
-            if name and name not in names:
-                names.append(name)
-    return " / ".join(names[:4]) or "see copyright"
 
 
 def main(argv: list[str] | None = None) -> int:
