@@ -124,7 +124,7 @@ def man_paragraphs(root: Path, limit: int = 400) -> list[str]:
             continue
         try:
             source = gzip.decompress(path.read_bytes())
-            text = subprocess.run(["groff", "-Tutf8", "-man", "-P", "-cbou", "-K", "utf8"], input=source,
+            text = subprocess.run(["groff", "-Tutf8", "-man", "-rHY=0", "-P", "-cbou", "-K", "utf8"], input=source,
                                   capture_output=True, timeout=20).stdout.decode("utf-8", "replace")
         except (OSError, subprocess.TimeoutExpired, EOFError):
             continue
@@ -133,7 +133,7 @@ def man_paragraphs(root: Path, limit: int = 400) -> list[str]:
             if len(lines) < 2:
                 continue
             para = clean(" ".join(lines))
-            para = re.sub(r"(\w)- (\w)", r"\1\2", para)  # words hyphenated at the line end
+            para = re.sub(r"(\w)[-\u2010] (\w)", r"\1\2", para)  # words groff hyphenated at a line end
             if is_prose(para, min_words=10):
                 out.append(para)
     return out
