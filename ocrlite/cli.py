@@ -664,7 +664,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 def _run_bench(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ocrlite.bench import bench_architectures, bench_checkpoints, bench_ppocr, bench_tesseract, write_reports
+    from ocrlite.bench import bench_architectures, bench_checkpoints, bench_peers, write_reports
     from ocrlite.checkpoint import CheckpointError
     from ocrlite.data import LabelFileError, read_label_set
     from ocrlite.weights import WEIGHTS_DIR, onnxruntime_available, shipped_checkpoints
@@ -686,9 +686,7 @@ def _run_bench(args: argparse.Namespace) -> int:
                     lines, _ = read_label_set(s)
                     lines = lines[: args.limit] if args.limit else lines
                     sets[Path(s).name] = (lines, [x.text for x in lines])
-                for peer in (bench_tesseract(sets), bench_ppocr(sets)):
-                    if peer is not None:
-                        rows.append(peer)
+                rows += bench_peers(sets)
     except (CheckpointError, LabelFileError, ValueError) as err:
         _err(str(err))
         return 2
