@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from torch import nn
 from ocrlite import __version__
 from ocrlite.charset import Charset, CharsetError
 from ocrlite.model import CRNN, ModelConfig, build_model
-from ocrlite.outputs import current_umask
+from ocrlite.outputs import write_bytes_atomic
 from ocrlite.preprocess import PreprocessConfig
 
 FORMAT = "ocrlite"
@@ -90,24 +89,15 @@ def checkpoint_dict(
 
 
 def atomic_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, fsync, then rename over ``path``.
+    """``torch.save`` into memory, then :func:`ocrlite.outputs.write_bytes_atomic` (temporary file beside ``path``, fsync, rename).
 
     A crash or a full disk at any moment leaves either the old file or the new one, never a
     partial file at ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp's 0600 would make shared checkpoints unreadable
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)  # a serialisation error leaves no file at all
+    write_bytes_atomic(path, buffer.getvalue())  # temp file beside it, fsync, umask mode, one rename
     try:  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:

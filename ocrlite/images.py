@@ -157,10 +157,7 @@ def array_to_gray(array: object, channel_order: str = "RGB") -> np.ndarray:
         array = np.round(values).astype(np.uint8)
     if array.ndim == 2:
         return np.ascontiguousarray(array)
-    if array.shape[2] == 4:
-        alpha = array[:, :, 3:4].astype(np.float32) / 255.0
-        array = (array[:, :, :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).round().astype(np.uint8)
-    rgb = (array if channel_order == "RGB" else array[:, :, ::-1]).astype(np.uint32)
-    # ITU-R 601 luma, as PIL's convert("L") computes it
-    gray = (rgb[:, :, 0] * 299 + rgb[:, :, 1] * 587 + rgb[:, :, 2] * 114 + 500) // 1000
-    return np.ascontiguousarray(gray.astype(np.uint8))
+    if channel_order == "BGR":
+        array = array[:, :, [2, 1, 0, 3][: array.shape[2]]]
+    # The same conversion as an image file's (alpha over white, ITU-R 601 luma): to_grayscale.
+    return to_grayscale(Image.fromarray(np.ascontiguousarray(array), "RGBA" if array.shape[2] == 4 else "RGB"))
