@@ -14,7 +14,8 @@ from types import ModuleType
 #: module -> the extra that installs it.
 EXTRA_OF = {"torch": "train", "torchvision": "train", "albumentations": "train", "onnx": "train",
             "onnxscript": "train", "lmdb": "train", "matplotlib": "train", "babel": "train",
-            "fastapi": "serve", "uvicorn": "serve", "tesserocr": "peers", "onnxruntime": "the base install"}
+            "fastapi": "serve", "uvicorn": "serve", "fastapi_offline": "serve", "multipart": "serve", "python_multipart": "serve",
+            "starlette": "serve", "tesserocr": "peers", "onnxruntime": "the base install"}
 
 
 class MissingExtraError(ValueError):

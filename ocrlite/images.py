@@ -30,13 +30,19 @@ class ImageFramesWarning(UserWarning):
     """An image file with several frames or pages: only the first is read."""
 
 
-class ImageLoadError(Exception):
-    """An image file that cannot be used; ``str(err)`` is the reason, ``err.path`` the file."""
+#: What went wrong with an image, for callers that answer differently (``ocrlite serve``'s status codes).
+LOAD_ERROR_KINDS = ("missing", "empty", "format", "corrupt", "too_large")
 
-    def __init__(self, path: str | Path, reason: str) -> None:
+
+class ImageLoadError(Exception):
+    """An image file that cannot be used; ``str(err)`` is the reason, ``err.path`` the file, ``err.kind``
+    one of :data:`LOAD_ERROR_KINDS` (missing / empty / not an allowed format / corrupt / over a size limit)."""
+
+    def __init__(self, path: str | Path, reason: str, kind: str = "corrupt") -> None:
         super().__init__(reason)
         self.path = str(path)
         self.reason = reason
+        self.kind = kind
 
 
 def is_image_path(path: Path) -> bool:
@@ -69,13 +75,13 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
     try:
         if data is None:
             if not path.exists():
-                raise ImageLoadError(path, "no such file")
+                raise ImageLoadError(path, "no such file", "missing")
             if path.is_dir():
-                raise ImageLoadError(path, "is a directory, not an image file")
+                raise ImageLoadError(path, "is a directory, not an image file", "missing")
             if path.stat().st_size == 0:
-                raise ImageLoadError(path, "empty file (0 bytes)")
+                raise ImageLoadError(path, "empty file (0 bytes)", "empty")
         elif not data:
-            raise ImageLoadError(path, "empty image record (0 bytes)")
+            raise ImageLoadError(path, "empty image record (0 bytes)", "empty")
         source = path if data is None else io.BytesIO(data)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged tags: the file is reported or read
@@ -86,10 +92,9 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
                 if w * h > max_pixels:
                     raise ImageLoadError(
                         path, f"image is {w}×{h} px, over the {max_pixels // 1_000_000} MP limit"
-                        + (" for a text line" if max_pixels == MAX_PIXELS else "")
-                    )
+                        + (" for a text line" if max_pixels == MAX_PIXELS else ""), "too_large")
                 if w == 0 or h == 0:
-                    raise ImageLoadError(path, f"image has no pixels ({w}×{h})")
+                    raise ImageLoadError(path, f"image has no pixels ({w}×{h})", "empty")
                 frames = getattr(image, "n_frames", 1)
                 if isinstance(frames, int) and frames > 1:
                     warnings.warn(ImageFramesWarning(f"{path}: has {frames} frames (an animation or a multi-page "
@@ -100,9 +105,9 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
         raise
     except UnidentifiedImageError:
         raise ImageLoadError(
-            path, f"not a readable image (not {'/'.join(ALLOWED_FORMATS)}, or corrupt)") from None
+            path, f"not a readable image (not {'/'.join(ALLOWED_FORMATS)}, or corrupt)", "format") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageLoadError(path, f"refused as a decompression bomb ({err})") from None
+        raise ImageLoadError(path, f"refused as a decompression bomb ({err})", "too_large") from None
     except PermissionError:
         raise ImageLoadError(path, "permission denied") from None
     except (OSError, SyntaxError, ValueError, EOFError) as err:
@@ -111,7 +116,7 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
             raise ImageLoadError(path, f"truncated or corrupt image ({msg})") from None
         raise ImageLoadError(path, f"cannot decode image ({msg})") from None
     except MemoryError:
-        raise ImageLoadError(path, "image too large to decode in memory") from None
+        raise ImageLoadError(path, "image too large to decode in memory", "too_large") from None
     except Exception as err:  # noqa: BLE001 - a decoder or EXIF parser bug must not end a batch
         raise ImageLoadError(path, f"cannot decode image ({type(err).__name__}: {err})") from None
 

@@ -40,6 +40,9 @@ class OnnxRecognizer(BaseRecognizer):
         self.session = session
         self.int8 = int8
         self.input_name = session.get_inputs()[0].name
+        #: The file it was loaded from and the model settings its metadata declares (backbone, sizes).
+        self.path: Path | None = None
+        self.model_info: dict = {}
         # Files exported before batch invariance take the images only (their padding reaches the BiLSTM).
         self.takes_widths = any(i.name == WIDTHS_INPUT for i in session.get_inputs())
 
@@ -93,6 +96,8 @@ class OnnxRecognizer(BaseRecognizer):
             raise OnnxModelError(f"{path}: the model outputs {classes} classes but its charset needs "
                                  f"{charset.num_classes}; the file is inconsistent")
         rec = cls(session, charset, preprocess, int8 if isinstance(int8, str) else None)
+        rec.path = path
+        rec.model_info = info.get("model") if isinstance(info.get("model"), dict) else {}
         try:
             probe = rec.logits(np.full((1, 1, preprocess.height, 64), 0.5, np.float32))
         except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types

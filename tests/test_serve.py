@@ -1,0 +1,413 @@
+"""``ocrlite serve`` as a client meets it: a real server on 127.0.0.1, real HTTP, a real browser.
+
+Every answer is checked against the library reading the same image (``ocrlite.load()``), so the
+service is proved to read what the package reads, in order, under load and after hostile uploads.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import render_clean
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+import ocrlite  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE = REPO / "docs" / "receipt_page.jpg"
+TEXTS = ["TOTAL RM 12.30", "Thank you, come again", "2 x 4.50", "Invoice No: 10423", "CASH"]
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+class Server:
+    """``python -m ocrlite serve --port 0 ARGS`` in a child process; ``url`` once it answers /healthz."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "ocrlite", "serve", "--port", "0", "--threads", "1",
+                                      "--no-access-log", *args], stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.url = ""
+        self.log: list[str] = []
+        deadline = time.monotonic() + 90
+        for line in self.proc.stderr:  # the first line names the address
+            self.log.append(line)
+            if line.startswith("ocrlite serve: http://"):
+                self.url = line.split()[2].rstrip("/")
+                break
+            if time.monotonic() > deadline:
+                break
+        assert self.url, f"the server did not start: {''.join(self.log)}"
+        threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True).start()
+        self.port = int(self.url.rsplit(":", 1)[1])
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"the server never answered /healthz: {''.join(self.log)}")
+
+    def health(self) -> dict:
+        return httpx.get(f"{self.url}/healthz", timeout=10).json()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server("--max-files", "8")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def tight_server():
+    """One request at a time, a 3 s time limit and a 300 kB body limit."""
+    s = Server("--queue", "1", "--timeout", "3", "--max-bytes", "300000")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return ocrlite.load(threads=1)
+
+
+@pytest.fixture(scope="module")
+def lines():
+    images = [render_clean(t, size=28) for t in TEXTS]
+    return images, [png_bytes(im) for im in images]
+
+
+def post_lines(url: str, blobs: list[bytes], params: dict | None = None, timeout: float = 60) -> httpx.Response:
+    files = [("file", (f"line{k}.png", b, "image/png")) for k, b in enumerate(blobs)]
+    return httpx.post(f"{url}/v1/lines", files=files, params=params, timeout=timeout)
+
+
+def raw_request(port: int, head: bytes, body: bytes = b"", read: bool = True, timeout: float = 20) -> bytes:
+    """Send bytes as they are (no client library fixing them up); the server's answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head + body)
+        if not read:
+            return b""
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except (ConnectionResetError, TimeoutError):
+            pass
+        return b"".join(chunks)
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+# --------------------------------------------------------------------------- reading
+def test_lines_are_read_as_the_library_reads_them_in_input_order(server, reader, lines):
+    images, blobs = lines
+    order = [3, 0, 4, 1, 2]  # widths out of order: the server sorts by width and must give them back in order
+    response = post_lines(server.url, [blobs[i] for i in order])
+    assert response.status_code == 200, response.text
+    got = response.json()["lines"]
+    expected = reader.predict([images[i] for i in order])
+    assert [g["text"] for g in got] == [p.text for p in expected]
+    for g, p in zip(got, expected):
+        assert abs(g["confidence"] - p.confidence) < 1e-3 and len(g["char_confidences"]) == len(g["text"])
+    assert [g["text"] for g in got] == [TEXTS[i] for i in order]  # clean renderings read exactly
+
+
+def test_a_page_is_read_as_the_library_reads_it(server, reader):
+    response = httpx.post(f"{server.url}/v1/page", files={"file": ("page.jpg", PAGE.read_bytes(), "image/jpeg")},
+                          timeout=60)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = reader.read_page(str(PAGE))
+    assert body["text"] == expected.text and len(body["lines"]) == len(expected.lines) > 20
+    assert body["rotated_180"] is False and body["no_text"] is False
+    first = body["lines"][0]
+    assert np.allclose(first["box"], expected.lines[0].box.corners, atol=0.1) and len(first["box"]) == 4
+    assert (body["width"], body["height"]) == Image.open(PAGE).size
+
+
+def test_an_upside_down_page_says_so_and_a_raw_image_body_is_read(server, reader):
+    turned = Image.open(PAGE).convert("L").rotate(180)
+    buf = io.BytesIO()
+    turned.save(buf, "JPEG", quality=95)
+    response = httpx.post(f"{server.url}/v1/page", content=buf.getvalue(), headers={"Content-Type": "image/jpeg"},
+                          timeout=60)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["rotated_180"] is True
+    assert body["text"] == reader.read_page(turned).text
+
+
+def test_decoder_options_are_query_parameters(server, lines, reader):
+    _, blobs = lines
+    digits = post_lines(server.url, [blobs[0]], {"allow": "0123456789. "}).json()["lines"][0]["text"]
+    assert set(digits) <= set("0123456789. ") and "12.30" in digits
+    beam = post_lines(server.url, [blobs[1]], {"decoder": "beam", "beam_width": "4"}).json()["lines"][0]["text"]
+    assert beam == TEXTS[1]
+    quoted = render_clean("“Oui” – dit-il…", size=28)
+    plain = reader.set_decoder(ascii=True).predict(quoted)[0].text
+    reader.set_decoder()
+    got = post_lines(server.url, [png_bytes(quoted)], {"ascii": "true"}).json()["lines"][0]["text"]
+    assert got == plain and got.isascii()
+    for params, needle in (({"decoder": "viterbi"}, "decoder"), ({"beam_width": "1000"}, "beam_width"),
+                           ({"allow": "漢"}, "allow"), ({"allow": "a", "block": "a"}, "no character")):
+        bad = post_lines(server.url, [blobs[0]], params)
+        assert bad.status_code == 422 and needle in bad.json()["detail"], (params, bad.text)
+
+
+def test_models_health_docs_and_the_page_need_nothing_from_outside(server, reader):
+    info = httpx.get(f"{server.url}/v1/models").json()
+    model = info["models"][0]
+    assert model["charset"] == "".join(reader.charset.chars) and model["backbone"]
+    assert model["preprocess"]["height"] == reader.preprocess.height and info["limits"]["max_files"] == 8
+    health = server.health()
+    assert health["status"] == "ok" and health["queue_limit"] == 32
+    assert "/v1/lines" in httpx.get(f"{server.url}/openapi.json").json()["paths"]
+    docs = httpx.get(f"{server.url}/docs").text
+    index = httpx.get(f"{server.url}/")
+    assert "content-security-policy" in index.headers
+    for text in (docs, index.text, httpx.get(f"{server.url}/static/app.js").text,
+                 httpx.get(f"{server.url}/static/style.css").text):
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text
+
+
+# --------------------------------------------------------------------------- hostile input
+def _bomb_png(width: int = 40_000, height: int = 40_000) -> bytes:
+    """A tiny PNG whose header claims ``width × height`` pixels."""
+    real = png_bytes(Image.new("L", (1, 1), 255))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return real[:8] + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk)) + real[33:]
+
+
+HOSTILE = {
+    "decompression bomb": (("bomb.png", _bomb_png(), "image/png"), 413, "limit"),
+    "EPS content under a .png name": (("x.png", b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n",
+                                       "image/png"), 415, "not a readable image"),
+    "truncated PNG": (("cut.png", png_bytes(render_clean("TOTAL 12.30"))[:300], "image/png"), 400, "cut.png"),
+    "empty file": (("empty.png", b"", "image/png"), 400, "empty"),
+    "10 MB of noise": (("noise.png", np.random.default_rng(0).bytes(10 << 20), "image/png"), 415, "noise.png"),
+    "a text part": (("notes.txt", b"hello", "text/plain"), 415, "text/plain"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_uploads_get_their_status_and_the_server_goes_on(server, lines, case):
+    part, status, needle = HOSTILE[case]
+    response = httpx.post(f"{server.url}/v1/lines", files=[("file", part)], timeout=60)
+    assert response.status_code == status, (case, response.text)
+    assert needle in response.json()["detail"]
+    if case in ("decompression bomb", "EPS content under a .png name", "truncated PNG"):  # pages too
+        page = httpx.post(f"{server.url}/v1/page", files=[("file", part)], timeout=60)
+        assert page.status_code == status, (case, page.text)
+    good = post_lines(server.url, [lines[1][0]])
+    assert good.status_code == 200 and good.json()["lines"][0]["text"] == TEXTS[0]
+
+
+def test_malformed_requests_are_named(server, lines):
+    _, blobs = lines
+    url = server.url
+    wrong_field = httpx.post(f"{url}/v1/lines", files={"image": ("a.png", blobs[0], "image/png")})
+    assert wrong_field.status_code == 422 and "'file'" in wrong_field.json()["detail"]
+    text_field = httpx.post(f"{url}/v1/lines", data={"file": "not a file"}, files={"x": ("a", b"b")})
+    assert text_field.status_code == 422 and "text, not a file" in text_field.json()["detail"]
+    as_json = httpx.post(f"{url}/v1/lines", json={"file": "a.png"})
+    assert as_json.status_code == 415 and "multipart/form-data" in as_json.json()["detail"]
+    too_many = post_lines(url, [blobs[0]] * 9)
+    assert too_many.status_code == 413 and "8" in too_many.json()["detail"]
+    two_pages = httpx.post(f"{url}/v1/page", files=[("file", ("a.jpg", PAGE.read_bytes())),
+                                                    ("file", ("b.jpg", PAGE.read_bytes()))])
+    assert two_pages.status_code == 413
+    claimed = raw_request(server.port, b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+                          b"boundary=b\r\nContent-Length: 900000000\r\n\r\n")
+    assert status_of(claimed) == 413 and b"limit" in claimed
+    bad_multipart = raw_request(server.port, b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data"
+                                b"\r\nContent-Length: 5\r\nConnection: close\r\n\r\n", b"hello")
+    assert status_of(bad_multipart) in (400, 422)
+    assert httpx.get(f"{url}/nowhere").status_code == 404
+    assert post_lines(url, [blobs[2]]).json()["lines"][0]["text"] == TEXTS[2]
+
+
+def test_a_body_streamed_past_the_limit_is_cut_off_with_413(tight_server):
+    head = (b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
+    chunks = [part] + [b"x" * 100_000] * 4
+    answer = raw_request(tight_server.port, head + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks)
+                         + b"0\r\n\r\n")
+    assert status_of(answer) == 413 and b"--max-bytes" in answer
+    assert tight_server.health()["in_flight"] == 0
+
+
+# --------------------------------------------------------------------------- load
+def test_200_concurrent_requests_from_16_threads_are_all_answered_and_batched(server, reader, lines):
+    images, blobs = lines
+    expected = [p.text for p in reader.predict(images)]
+    before = server.health()["batches"]
+
+    def one(k: int) -> list[str]:
+        picks = [(k + j) % len(blobs) for j in range(1 + k % 3)]
+        response = post_lines(server.url, [blobs[i] for i in picks], timeout=120)
+        assert response.status_code == 200, response.text
+        assert [line["text"] for line in response.json()["lines"]] == [expected[i] for i in picks]
+        return picks
+
+    with ThreadPoolExecutor(16) as pool:
+        done = list(pool.map(one, range(200)))
+    assert len(done) == 200
+    after = server.health()["batches"]
+    assert after["jobs"] - before["jobs"] == 200
+    assert after["batches"] - before["batches"] < 200, "requests that arrived together were never read together"
+    assert after["largest_batch_jobs"] >= 2
+
+
+def test_a_full_queue_answers_503_and_a_stalled_upload_times_out(tight_server, lines):
+    """--queue 1: a client that stalls mid-upload holds the only place; the next gets 503 at once,
+    the stalled one gets 503 when its 3 s are up, then the server answers again."""
+    _, blobs = lines
+    url = tight_server.url
+    stalled: dict = {}
+
+    def stall() -> None:
+        stalled["answer"] = raw_request(tight_server.port, b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                        b"multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n", b"--b\r\n")
+
+    thread = threading.Thread(target=stall)
+    started = time.monotonic()
+    thread.start()
+    while tight_server.health()["in_flight"] < 1:
+        assert time.monotonic() - started < 10, "the stalled upload never arrived"
+        time.sleep(0.02)
+    busy = post_lines(url, [blobs[0]])
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1" and "--queue" in busy.json()["detail"]
+    thread.join(30)
+    assert status_of(stalled["answer"]) == 503 and b"--timeout" in stalled["answer"]
+    assert 2.5 < time.monotonic() - started < 20
+    assert post_lines(url, [blobs[0]]).json()["lines"][0]["text"] == TEXTS[0]
+    assert tight_server.health()["refused_busy"] >= 1
+
+
+# --------------------------------------------------------------------------- the command
+def test_serve_without_the_extra_names_it(tmp_path):
+    code = ("import sys; sys.modules['fastapi'] = None; from ocrlite.cli import main; sys.exit(main(['serve']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "ocrlite[serve]" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_busy_port_or_a_bad_model_is_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        for args, needle in ((["--port", port], "cannot listen"), (["--weights", str(tmp_path / "no.onnx")], "no.onnx"),
+                             (["--weights", str(REPO / "ocrlite" / "models" / "default.pt")], "ONNX"),
+                             (["--timeout", "nan"], "--timeout")):
+            result = subprocess.run([sys.executable, "-m", "ocrlite", "serve", *args], capture_output=True, text=True,
+                                    timeout=60)
+            assert result.returncode == 2 and needle in result.stderr, (args, result.stderr)
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+# --------------------------------------------------------------------------- a real browser
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium and chromium-driver (.ci/run)")
+        pytest.skip("needs Debian's chromium and chromium-driver")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never download a browser or driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
+                 "--disable-extensions", "--disable-sync", "--no-first-run", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _wait_until_read(driver, timeout: float = 60) -> str:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda d: d.find_element("tag name", "body").get_attribute("data-state")
+                                         in ("done", "error"))
+    return driver.find_element("tag name", "body").get_attribute("data-state")
+
+
+def test_the_web_page_reads_an_uploaded_page_and_a_line_in_a_real_browser(server, browser, reader, tmp_path):
+    browser.get(f"{server.url}/")
+    assert browser.title == "ocrlite"
+    browser.find_element("id", "file").send_keys(str(PAGE))
+    assert _wait_until_read(browser) == "done", browser.find_element("id", "status").text
+    text = browser.find_element("id", "text").get_attribute("value")
+    assert text == reader.read_page(str(PAGE)).text
+    shown = browser.find_elements("css selector", "#lines li")
+    assert len(shown) == len(text.splitlines())
+    assert browser.execute_script("return document.getElementById('canvas').width") == Image.open(PAGE).width
+    assert "lines read" in browser.find_element("id", "status").text
+    line = tmp_path / "line.png"
+    render_clean(TEXTS[3], size=28).save(line)
+    browser.find_element("css selector", "input[name=mode][value=line]").click()
+    browser.find_element("id", "file").send_keys(str(line))
+    browser.execute_script("document.body.dataset.state = 'reading'")
+    assert _wait_until_read(browser) == "done"
+    assert browser.find_element("id", "text").get_attribute("value") == TEXTS[3]
+    noise = tmp_path / "noise.png"
+    noise.write_bytes(b"not an image at all")
+    browser.find_element("id", "file").send_keys(str(noise))
+    assert _wait_until_read(browser) == "error"
+    assert "not a readable image" in browser.find_element("id", "status").text
+
+
+def test_two_workers_each_load_the_model_and_both_answer(lines):
+    _, blobs = lines
+    s = Server("--workers", "2")
+    try:
+        pids = set()
+        for _ in range(60):  # the kernel spreads new connections over the two processes
+            pids.add(s.health()["pid"])
+            if len(pids) == 2:
+                break
+        assert len(pids) == 2, "only one worker ever answered"
+        assert post_lines(s.url, [blobs[4]]).json()["lines"][0]["text"] == TEXTS[4]
+    finally:
+        s.stop()
