@@ -290,7 +290,3 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
     app.state.serving = state
     return app
 
-
-def create_app_from_env() -> FastAPIOffline:
-    """uvicorn's factory in each worker process (``--workers N``): settings from :data:`CONFIG_ENV`."""
-    return create_app(ServeConfig.from_env())

@@ -1,14 +1,10 @@
-"""Settings of one ``ocrlite serve`` process, and how they reach uvicorn's worker processes."""
+"""Settings of one ``ocrlite serve`` process, and how they reach its worker processes."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass
-
-#: Environment variable that carries the settings to each worker process (``--workers N``).
-CONFIG_ENV = "OCRLITE_SERVE_CONFIG"
 
 
 @dataclass(frozen=True)
@@ -36,12 +32,11 @@ class ServeConfig:
     queue: int = 32
     batch_size: int = 32
 
-    def to_env(self) -> str:
-        """The settings as JSON, for :data:`CONFIG_ENV`."""
+    def to_json(self) -> str:
+        """The settings as JSON (what a worker process is started with)."""
         return json.dumps(dataclasses.asdict(self))
 
     @classmethod
-    def from_env(cls) -> ServeConfig:
-        """The settings a parent ``ocrlite serve`` put in :data:`CONFIG_ENV` (defaults when unset)."""
-        text = os.environ.get(CONFIG_ENV)
-        return cls(**json.loads(text)) if text else cls()
+    def from_json(cls, text: str) -> ServeConfig:
+        """The settings :meth:`to_json` wrote."""
+        return cls(**json.loads(text))
