@@ -374,6 +374,8 @@ def _wait_until_read(driver, timeout: float = 60) -> str:
 
 
 def test_the_web_page_reads_an_uploaded_page_and_a_line_in_a_real_browser(server, browser, reader, tmp_path):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(f"{server.url}/")
     assert browser.title == "ocrlite"
     browser.find_element("id", "file").send_keys(str(PAGE))
@@ -386,16 +388,18 @@ def test_the_web_page_reads_an_uploaded_page_and_a_line_in_a_real_browser(server
     assert "lines read" in browser.find_element("id", "status").text
     line = tmp_path / "line.png"
     render_clean(TEXTS[3], size=28).save(line)
-    browser.find_element("css selector", "input[name=mode][value=line]").click()
-    browser.find_element("id", "file").send_keys(str(line))
-    browser.execute_script("document.body.dataset.state = 'reading'")
-    assert _wait_until_read(browser) == "done"
+    browser.find_element("css selector", "input[name=mode][value=line]").click()  # re-reads the page as a line
+    browser.find_element("id", "file").send_keys(str(line))  # ... and this newer read is the one shown
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_element("id", "text").get_attribute("value") == TEXTS[3])
+    wait.until(lambda d: d.find_element("tag name", "body").get_attribute("data-state") == "done")
     assert browser.find_element("id", "text").get_attribute("value") == TEXTS[3]
     noise = tmp_path / "noise.png"
     noise.write_bytes(b"not an image at all")
     browser.find_element("id", "file").send_keys(str(noise))
-    assert _wait_until_read(browser) == "error"
+    wait.until(lambda d: "Could not read it" in d.find_element("id", "status").text)
     assert "not a readable image" in browser.find_element("id", "status").text
+    assert browser.find_element("tag name", "body").get_attribute("data-state") == "error"
 
 
 def test_two_workers_each_load_the_model_and_both_answer(lines):

@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Literal
 
 import numpy as np
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -182,8 +182,10 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
     app.add_middleware(Guard, load=load)
     app.mount("/static", StaticFiles(packages=[("ocrlite.serve", "static")]), name="static")
 
-    def options(decoder: str, beam_width: int, allow: str | None, block: str | None, ascii: bool,
-                strip_accents: bool) -> DecoderOptions:
+    def options(decoder: Literal["greedy", "beam"] = "greedy", beam_width: int = Query(8, ge=1, le=MAX_BEAM_WIDTH),
+                allow: str | None = None, block: str | None = None, ascii: bool = False,
+                strip_accents: bool = False) -> DecoderOptions:
+        """``predict``'s decoding options as query parameters (a FastAPI dependency of both POST routes)."""
         rec = state["batcher"].recognizer
         try:
             class_mask(rec.charset, allow or None, block or None)
@@ -212,11 +214,8 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
 
     @app.post("/v1/lines", openapi_extra=UPLOAD_BODY, summary="Read text-line images",
               response_description='{"lines": [{"text", "confidence", "char_confidences"}, …]} in input order')
-    async def read_lines(request: Request, decoder: Literal["greedy", "beam"] = "greedy",
-                         beam_width: int = Query(8, ge=1, le=MAX_BEAM_WIDTH), allow: str | None = None,
-                         block: str | None = None, ascii: bool = False, strip_accents: bool = False) -> dict:
+    async def read_lines(request: Request, opts: DecoderOptions = Depends(options)) -> dict:
         """One or more line images (a cropped line of text each) → their text, in input order."""
-        opts = options(decoder, beam_width, allow, block, ascii, strip_accents)
 
         async def work() -> dict:
             uploads = await read_uploads(request, config.max_bytes, config.max_files)
@@ -228,11 +227,8 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
 
     @app.post("/v1/page", openapi_extra=UPLOAD_BODY, summary="Read a whole page",
               response_description='{"text", "rotated_180", "lines": [{"box", "text", "confidence"}, …]}')
-    async def read_page(request: Request, decoder: Literal["greedy", "beam"] = "greedy",
-                        beam_width: int = Query(8, ge=1, le=MAX_BEAM_WIDTH), allow: str | None = None,
-                        block: str | None = None, ascii: bool = False, strip_accents: bool = False) -> dict:
+    async def read_page(request: Request, opts: DecoderOptions = Depends(options)) -> dict:
         """One page image (scan, photo, screenshot) → its lines in reading order with their boxes."""
-        opts = options(decoder, beam_width, allow, block, ascii, strip_accents)
         deadline = time.monotonic() + config.timeout
 
         def read(upload) -> dict:

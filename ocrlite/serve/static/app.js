@@ -6,6 +6,7 @@
   const input = $("file"), drop = $("drop"), statusLine = $("status"), canvas = $("canvas");
   const textArea = $("text"), list = $("lines"), copyButton = $("copy");
   let current = null; // {file, bitmap}
+  let latest = 0;      // the newest read: answers to older ones (a file or mode changed meanwhile) are dropped
 
   function say(message, isError) {
     statusLine.textContent = message;
@@ -63,6 +64,7 @@
 
   async function read() {
     if (!current) return;
+    const mine = ++latest;
     const asPage = mode() === "page";
     const form = new FormData();
     form.append("file", current.file, current.file.name || "image");
@@ -76,6 +78,7 @@
     try {
       const response = await fetch((asPage ? "/v1/page" : "/v1/lines") + query, { method: "POST", body: form });
       const body = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
+      if (mine !== latest) return;
       if (!response.ok) {
         throw new Error(typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`);
       }
@@ -91,6 +94,7 @@
         : `${lines.length} line${lines.length === 1 ? "" : "s"} read in ${seconds} s${turned}.`);
       document.body.dataset.state = "done";
     } catch (err) {
+      if (mine !== latest) return;
       say(`Could not read it: ${err.message}`, true);
       document.body.dataset.state = "error";
     }
