@@ -402,16 +402,36 @@ def test_the_web_page_reads_an_uploaded_page_and_a_line_in_a_real_browser(server
     assert browser.find_element("tag name", "body").get_attribute("data-state") == "error"
 
 
-def test_two_workers_each_load_the_model_and_both_answer(lines):
+def _answering_pids(server: Server, want: int, tries: int = 200) -> set[int]:
+    pids: set[int] = set()
+    for _ in range(tries):  # the kernel spreads new connections over the processes
+        try:
+            pids.add(server.health()["pid"])
+        except httpx.TransportError:
+            time.sleep(0.05)
+        if len(pids) >= want:
+            break
+    return pids
+
+
+def test_two_workers_both_answer_and_a_dead_one_is_replaced(lines):
     _, blobs = lines
     s = Server("--workers", "2")
     try:
-        pids = set()
-        for _ in range(60):  # the kernel spreads new connections over the two processes
-            pids.add(s.health()["pid"])
-            if len(pids) == 2:
-                break
+        pids = _answering_pids(s, 2)
         assert len(pids) == 2, "only one worker ever answered"
+        assert post_lines(s.url, [blobs[4]]).json()["lines"][0]["text"] == TEXTS[4]
+        killed = min(pids)
+        os.kill(killed, 9)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("starting another" in line for line in s.log):
+            time.sleep(0.1)
+        assert any(f"worker {killed} exited" in line for line in s.log), "".join(s.log)
+        new = set()
+        while time.monotonic() < deadline and len(new) < 2:
+            new = _answering_pids(s, 2, tries=20) - {killed}
+        assert len(new) == 2, "the dead worker was not replaced"
         assert post_lines(s.url, [blobs[4]]).json()["lines"][0]["text"] == TEXTS[4]
     finally:
         s.stop()
+    assert s.proc.returncode == 0
