@@ -2,9 +2,9 @@
 
 The generator A/B of issue 14 — held-out families, document and prose lines, clean and degraded:
 
-    ocrlite synth --out /tmp/doc_unseen_clean --n 1200 --seed 41 --fonts data/fonts/holdout --strength 0 \\
+    ocrlite synth --out /tmp/doc_unseen_clean --n 1200 --seed 41 --fonts ocrlite/data/fonts/holdout --strength 0 \\
         --text-sources prose heading list_item citation caption table_row footnote equation
-    ocrlite synth --out /tmp/doc_unseen_degraded --n 1200 --seed 41 --fonts data/fonts/holdout \\
+    ocrlite synth --out /tmp/doc_unseen_degraded --n 1200 --seed 41 --fonts ocrlite/data/fonts/holdout \\
         --text-sources prose heading list_item citation caption table_row footnote equation
     python scripts/eval_by_style.py /tmp/doc_unseen_clean /tmp/doc_unseen_degraded \\
         --weights weights/xception.pt runs/xception_gen2/best.pt --tesseract

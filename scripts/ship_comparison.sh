@@ -20,7 +20,7 @@ backbones=("$@")
 
 [[ -f "$TUNE/tune3_seen/labels.tsv" ]] || ocrlite synth --out "$TUNE/tune3_seen" --n 1000 --seed 31 --force >&2
 [[ -f "$TUNE/tune3_unseen/labels.tsv" ]] ||
-    ocrlite synth --out "$TUNE/tune3_unseen" --n 1000 --seed 32 --fonts data/fonts/holdout --force >&2
+    ocrlite synth --out "$TUNE/tune3_unseen" --n 1000 --seed 32 --fonts ocrlite/data/fonts/holdout --force >&2
 
 for name in "${backbones[@]}"; do
     run="$ROOT/$name"

@@ -26,7 +26,7 @@ RECEIPT_SOURCES=(receipt_line number date_time code address)
 make_set() {  # NAME SEED [synth options]: render once; a half-written set is rendered again
     local name=$1 seed=$2; shift 2
     [[ -f "$SETS/$name/labels.tsv" ]] && return
-    ocrlite synth --out "$SETS/$name" --n "$N" --seed "$seed" --fonts data/fonts/holdout --force "$@" >&2
+    ocrlite synth --out "$SETS/$name" --n "$N" --seed "$seed" --fonts ocrlite/data/fonts/holdout --force "$@" >&2
 }
 mkdir -p "$SETS"
 make_set doc_unseen_clean 41 --strength 0 --text-sources "${DOC_SOURCES[@]}"

@@ -10,7 +10,7 @@ character than the lines they read. The chosen factor is the one with the lowest
 the sets (ties go to the factor nearest 1.0, then to no trimming). ``trim_to_text`` cuts each crop to
 the rows its text occupies before resizing (``ocrlite.text_band``): loose crops are then read at the
 letter size of tight ones. Tune on synthetic validation lines, not on the set you report: ``ocrlite synth --out /tmp/tune_seen --n 1000 --seed 31`` and
-``ocrlite synth --out /tmp/tune_unseen --n 1000 --seed 32 --fonts data/fonts/holdout``. Store the
+``ocrlite synth --out /tmp/tune_unseen --n 1000 --seed 32 --fonts ocrlite/data/fonts/holdout``. Store the
 result in a shipped file with ``scripts/ship_weights.py SRC DEST --width-scale X --trim-to-text``, or
 try it with ``ocrlite predict/eval --width-scale X --trim-to-text``.
 """
