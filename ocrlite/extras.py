@@ -13,7 +13,7 @@ from types import ModuleType
 
 #: module -> the extra that installs it.
 EXTRA_OF = {"torch": "train", "torchvision": "train", "albumentations": "train", "onnx": "train",
-            "onnxscript": "train", "lmdb": "train", "matplotlib": "train", "babel": "train",
+            "onnxscript": "train", "lmdb": "the base install", "matplotlib": "train", "babel": "train",
             "fastapi": "serve", "uvicorn": "serve", "fastapi_offline": "serve", "multipart": "serve", "python_multipart": "serve",
             "starlette": "serve", "tesserocr": "peers", "onnxruntime": "the base install"}
 
