@@ -11,7 +11,10 @@ The generator A/B of issue 14 — held-out families, document and prose lines, c
 
 (the two sets share seed, fonts and text: only the degradation differs). Every model reads at
 batch 1 (no padding effects); CER is case-sensitive (documents keep case) and, in a second
-table, case folded. Tesseract (tesserocr, PSM 7, English model) reads the same PNG files.
+table, case folded. ``--ascii`` adds a third table with typographic punctuation mapped to its ASCII
+form on both sides (``ocrlite.asciify``; case-sensitive): the fair comparison of an ASCII-only model
+with a charset-v2 one on English lines that print “curly quotes” and dashes. Tesseract (tesserocr,
+PSM 7, English model) reads the same PNG files.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import csv
 import sys
 from pathlib import Path
 
+from ocrlite.asciify import asciify
 from ocrlite.data import read_label_set
 from ocrlite.metrics import score
 
@@ -33,7 +37,11 @@ def read_styles(set_dir: Path) -> dict[str, str]:
         return {row["image"]: row["style"] for row in csv.DictReader(f, delimiter="\t")}
 
 
-def table_rows(name: str, preds: list[str], truths: list[str], styles: list[str], fold: bool) -> list[str]:
+def table_rows(name: str, preds: list[str], truths: list[str], styles: list[str], fold: bool,
+               ascii_fold: bool = False) -> list[str]:
+    """One markdown row: CER over the set, then per style; ``ascii_fold`` maps both sides through asciify."""
+    if ascii_fold:
+        preds, truths = [asciify(p) for p in preds], [asciify(t) for t in truths]
     cells = [f"{score(preds, truths, fold_case=fold).cer:.2%}"]
     for style in STYLES:
         idx = [i for i, s in enumerate(styles) if s == style]
@@ -67,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", nargs="+", default=["weights/xception.pt"], help="model files to compare")
     parser.add_argument("--tesseract", action="store_true", help="add Tesseract (tesserocr) as a reference row")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--ascii", action="store_true",
+                        help="add a table with typographic punctuation folded to ASCII on both sides")
     args = parser.parse_args(argv)
 
     from ocrlite.weights import load_recognizer
@@ -81,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
             readers["tesseract"] = tesseract_reader()
         except (ImportError, RuntimeError) as err:
             print(f"tesseract: not available ({err}); skipped", file=sys.stderr)
-    for fold in (False, True):
-        print(f"\n### CER, {'case folded' if fold else 'case-sensitive'}\n")
+    tables = [(False, False, "case-sensitive"), (True, False, "case folded")]
+    if args.ascii:
+        tables.append((False, True, "case-sensitive, typographic punctuation folded to ASCII on both sides"))
+    for fold, ascii_fold, title in tables:
+        print(f"\n### CER, {title}\n")
         print("| set | model | all | " + " | ".join(STYLES) + " |")
         print("|---|---|---|" + "---|" * len(STYLES))
         for set_dir in args.sets:
@@ -96,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 if cache_key not in _cache:  # each model reads each set once for both tables
                     _cache[cache_key] = read(paths)
                 preds = _cache[cache_key]
-                for row in table_rows(name, preds, truths, styles, fold):
+                for row in table_rows(name, preds, truths, styles, fold, ascii_fold):
                     print(row.replace("| ", f"| {set_dir.name} | ", 1))
     return 0
 

@@ -7,7 +7,8 @@
 #
 # Proxies (the synthetic ones are rendered into $SETS once, from fixed seeds, in the 22 held-out font
 # families no model trains on):
-#   doc_unseen_clean / doc_unseen_degraded  $N (1,200) document and prose lines, clean and degraded, per style
+#   doc_unseen_clean / doc_unseen_degraded  $N (1,200) document and prose lines, clean and degraded, per style,
+#                                           also with typographic punctuation folded to ASCII on both sides
 #                                           (the generator A/B's sets; case-sensitive CER)
 #   receipt_unseen                          $N (1,200) receipt lines, numbers, dates, codes, addresses (case-sensitive)
 #   sroie_dev                               3,175 real receipt lines ($SROIE), case folded
@@ -35,7 +36,7 @@ make_set receipt_unseen 43 --text-sources "${RECEIPT_SOURCES[@]}"
 
 tess=()
 [[ -n "${TESSERACT:-}" ]] && tess=(--tesseract)
-python scripts/eval_by_style.py "$SETS/doc_unseen_clean" "$SETS/doc_unseen_degraded" "$SETS/receipt_unseen" \
+python scripts/eval_by_style.py --ascii "$SETS/doc_unseen_clean" "$SETS/doc_unseen_degraded" "$SETS/receipt_unseen" \
     --weights "$SHIPPED" "$@" "${tess[@]}"
 
 echo
