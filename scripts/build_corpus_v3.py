@@ -140,9 +140,12 @@ def man_paragraphs(root: Path, limit: int = 400) -> list[str]:
 
 
 def fortune_paragraphs(root: Path) -> list[str]:
+    """Quotations from a fortunes package's files; its ``off/`` folder is skipped: Debian stores the
+    offensive fortunes ROT13-encoded there (``Yn tragr rf znyn`` is not Spanish to read)."""
     out: list[str] = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix in (".dat", ".gz", ".u8") or "/doc/" in str(path):
+        if (not path.is_file() or path.suffix in (".dat", ".gz", ".u8") or "/doc/" in str(path)
+                or "off" in path.relative_to(root).parts):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         if text.count("\n%\n") < 5:
