@@ -14,7 +14,7 @@ texts                     ``OCRLITE_CORPUS_DIR``        ``--corpus``, ``--prose`
 ========================  ===========================  ==============================
 
 In a source checkout, ``weights/`` beside the package also holds the backbone-comparison
-checkpoints and the receipts fine-tune; they are not part of the wheel.
+checkpoints and the model card; they are not part of the wheel.
 """
 
 from __future__ import annotations

@@ -25,10 +25,8 @@ WEIGHTS_DIR = MODELS_DIR
 DEFAULT_MODEL = "default"
 #: The shipped speed-first model's file stem (a MobileNet: about 2× the default's lines/s, less accurate).
 FAST_MODEL = "fast"
-#: The default fine-tuned on real receipt lines (SROIE; README "Adapt it to your documents").
-RECEIPTS_MODEL = "receipts"
 #: Shipped files named for their role rather than their backbone.
-ROLE_MODELS = (DEFAULT_MODEL, FAST_MODEL, RECEIPTS_MODEL)
+ROLE_MODELS = (DEFAULT_MODEL, FAST_MODEL)
 #: ``--engine`` values.
 ENGINES = ("auto", "torch", "onnx")
 
@@ -52,7 +50,7 @@ def default_weights_path(suffix: str = ".pt") -> Path:
 
 def shipped_checkpoints() -> list[Path]:
     """Every shipped torch checkpoint, sorted by name: the package's models, and in a source checkout
-    the repository's ``weights/*.pt`` too (the backbone comparison and the receipts fine-tune)."""
+    the repository's ``weights/*.pt`` too (the backbone comparison)."""
     found = {p.name: p for p in sorted(WEIGHTS_DIR.glob("*.pt"))}
     if REPO_WEIGHTS_DIR.is_dir() and REPO_WEIGHTS_DIR.resolve() != WEIGHTS_DIR.resolve():
         for p in sorted(REPO_WEIGHTS_DIR.glob("*.pt")):

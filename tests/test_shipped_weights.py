@@ -19,7 +19,7 @@ from conftest import render_clean
 
 MAX_FILE_BYTES = 12_000_000  # the shipped-weights issue's limit per file
 #: Clean lines in three training fonts (generator v1's receipt-first text). Measured with the files of
-#: issue 15: 0.3 % default (the campaign Xception, 1.19 M lines), 1.5 % receipts, 1.6 % fast; the
+#: issue 15: 0.3 % default (the campaign Xception, 1.19 M lines), 1.6 % fast; the
 #: generator-v2 comparison (103 k lines each, its document-heavy mix and harder validation): 5.6 %
 #: xception, 10.4 % squeezenet, 14.4 % mobilenet, 19.6 % mobilenet_v2, 40.3 % shufflenet (the weakest,
 #: still far from its CTC plateau); a broken file (wrong charset, width scale or weights) reads near 100 %.
