@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             styles = [style_of.get(str(Path(p).relative_to(set_dir)), "?") for p in paths]
             for name, read in readers.items():
                 cache_key = (set_dir, name)
-                if cache_key not in _cache:  # each model reads each set once for both tables
+                if cache_key not in _cache:  # each model reads each set once for every table
                     _cache[cache_key] = read(paths)
                 preds = _cache[cache_key]
                 for row in table_rows(name, preds, truths, styles, fold, ascii_fold):
