@@ -1,7 +1,8 @@
 """ocrlite: a light CRNN text-line and page recognizer that runs on onnxruntime alone.
 
 Importing the package is cheap and has no side effects; torch is imported only when a torch-only
-name is used.
+name is used. The package is in layers (docs/architecture.md); this module is the thin public API
+on top of them.
 
     >>> import ocrlite
     >>> reader = ocrlite.load()                               # doctest: +SKIP
@@ -16,12 +17,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from ocrlite import _legacy
+from ocrlite.utils.version import __version__
+
 __all__ = ["load", "OnnxRecognizer", "Recognizer", "Prediction", "PageResult", "PageLine", "list_backbones",
            "__version__"]
 
+_legacy.install()  # old flat import paths (ocrlite.predict, ocrlite.page, …) keep working
+
 if TYPE_CHECKING:
-    from ocrlite.engine import BaseRecognizer
+    from ocrlite.recognition.reader import BaseRecognizer
 
 
 def load(weights: str | Path | None = None, engine: str = "auto", threads: int | None = None) -> BaseRecognizer:
@@ -34,7 +39,7 @@ def load(weights: str | Path | None = None, engine: str = "auto", threads: int |
         threads: CPU threads for the engine (None: its own default).
 
     Returns:
-        An :class:`~ocrlite.onnx_engine.OnnxRecognizer` or a torch :class:`~ocrlite.predict.Recognizer`;
+        An :class:`~ocrlite.api.OnnxRecognizer` or a torch :class:`~ocrlite.api.Recognizer`;
         both have ``predict(images)`` (line images → :class:`Prediction` list) and ``read_page(image)``
         (a page → :class:`PageResult`), and take paths, PIL images or numpy arrays.
 
@@ -42,30 +47,26 @@ def load(weights: str | Path | None = None, engine: str = "auto", threads: int |
         ValueError: an unknown engine, a file that is not an ocrlite model, or an engine whose package
             is missing (the message says which extra to install).
     """
-    from ocrlite.weights import load_recognizer
+    from ocrlite.api import load_recognizer
 
     return load_recognizer(weights, engine, threads)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Recognizer":  # the torch engine: needs ocrlite[train]
-        from ocrlite.predict import Recognizer
+    if name in ("Recognizer", "OnnxRecognizer"):  # Recognizer is the torch engine: needs ocrlite[train]
+        import ocrlite.api
 
-        return Recognizer
-    if name == "OnnxRecognizer":
-        from ocrlite.onnx_engine import OnnxRecognizer
-
-        return OnnxRecognizer
+        return getattr(ocrlite.api, name)
     if name == "Prediction":
-        from ocrlite.decode import Prediction
+        from ocrlite.recognition.decode import Prediction
 
         return Prediction
     if name in ("PageResult", "PageLine"):
-        from ocrlite import page
+        from ocrlite.pages import reader
 
-        return getattr(page, name)
+        return getattr(reader, name)
     if name == "list_backbones":
-        from ocrlite.backbones import list_backbones
+        from ocrlite.nn.backbones import list_backbones
 
         return list_backbones
     raise AttributeError(f"module 'ocrlite' has no attribute {name!r}")

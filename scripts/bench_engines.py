@@ -16,11 +16,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from ocrlite.bench import load_sets, measure_on_set, torch_threads
-from ocrlite.export import export_onnx
-from ocrlite.onnx_engine import OnnxRecognizer
-from ocrlite.predict import Recognizer
-from ocrlite.weights import shipped_checkpoints
+from ocrlite.evaluation.bench import load_sets, measure_on_set, torch_threads
+from ocrlite.nn.export import export_onnx
+from ocrlite.api.onnx_recognizer import OnnxRecognizer
+from ocrlite.api.torch_recognizer import Recognizer
+from ocrlite.recognition.zoo import shipped_checkpoints
 
 ENGINES = {"torch": "torch eager", "fp32": "onnx fp32", "int8": "onnx int8 dynamic", "int8-all": "onnx int8 dynamic-all"}
 

@@ -8,7 +8,7 @@ fonts; skew within ±5°; blur, noise, JPEG). Readers: ``ocrlite`` (``read_page`
 model unless ``--weights``) and Tesseract (tesserocr, English model) with ``--psm 3`` (automatic
 layout) and ``--psm 6`` (one uniform block), its text lines taken at ``RIL.TEXTLINE``. Every
 reader runs on 1 thread, on the same decoded pages, timed per page after one warm-up page.
-Scores: see ``ocrlite.layout.scoring`` (case-insensitive).
+Scores: see ``ocrlite.pages.scoring`` (case-insensitive).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import numpy as np  # noqa: E402
 
-from ocrlite.images import load_gray  # noqa: E402
-from ocrlite.layout.scoring import PageScore, quad_box, score_page  # noqa: E402
+from ocrlite.inputs.images import load_gray  # noqa: E402
+from ocrlite.pages.scoring import PageScore, quad_box, score_page  # noqa: E402
 
 
 def annotated_pages(folder: Path) -> list[tuple[str, np.ndarray, list]]:
@@ -40,7 +40,7 @@ def annotated_pages(folder: Path) -> list[tuple[str, np.ndarray, list]]:
 
 
 def synthetic_pages(n: int, seed: int) -> list[tuple[str, np.ndarray, list]]:
-    from ocrlite.layout.synthetic import LAYOUTS, PageRenderer
+    from ocrlite.synth.pages import LAYOUTS, PageRenderer
 
     renderer = PageRenderer()
     pages = []
@@ -51,8 +51,8 @@ def synthetic_pages(n: int, seed: int) -> list[tuple[str, np.ndarray, list]]:
 
 
 def ocrlite_reader(weights: str | None):
-    from ocrlite.page import read_page
-    from ocrlite.weights import load_recognizer
+    from ocrlite.pages.reader import read_page
+    from ocrlite.api import load_recognizer
 
     rec = load_recognizer(weights, threads=1)
 
@@ -65,7 +65,7 @@ def tesseract_reader(psm: int):
     import tesserocr  # type: ignore[import-not-found]
     from PIL import Image
 
-    from ocrlite.bench import find_tessdata
+    from ocrlite.evaluation.peers import find_tessdata
 
     api = tesserocr.PyTessBaseAPI(path=find_tessdata(), lang="eng", psm=psm)
 

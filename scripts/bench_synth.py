@@ -17,8 +17,8 @@ import time
 
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
-from ocrlite.charset import Charset  # noqa: E402
-from ocrlite.preprocess import PreprocessConfig, prepare  # noqa: E402
+from ocrlite.recognition.charset import Charset  # noqa: E402
+from ocrlite.recognition.preprocess import PreprocessConfig, prepare  # noqa: E402
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator  # noqa: E402
 from ocrlite.synth.render import glyph_bitmap  # noqa: E402
 

@@ -20,13 +20,13 @@ import time
 
 import torch
 
-from ocrlite.backbones import list_backbones
-from ocrlite.batches import Batch, BatchStream
-from ocrlite.charset import Charset
-from ocrlite.model import count_parameters
-from ocrlite.preprocess import PreprocessConfig
+from ocrlite.nn.backbones import list_backbones
+from ocrlite.training.batches import Batch, BatchStream
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.crnn import count_parameters
+from ocrlite.recognition.preprocess import PreprocessConfig
 from ocrlite.synth.generator import GeneratorConfig
-from ocrlite.train import TrainConfig, Trainer
+from ocrlite.training.trainer import TrainConfig, Trainer
 
 BATCH = 32
 

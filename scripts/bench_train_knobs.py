@@ -18,10 +18,10 @@ import time
 
 import torch
 
-from ocrlite.bench import median_time
-from ocrlite.charset import Charset
-from ocrlite.model import ModelConfig, build_model
-from ocrlite.train import TrainConfig
+from ocrlite.evaluation.bench import median_time
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.crnn import ModelConfig, build_model
+from ocrlite.training.trainer import TrainConfig
 
 
 def make_step(backbone: str, batch: int, width: int, channels_last: bool, bf16: bool, compiled: bool):

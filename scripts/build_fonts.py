@@ -8,7 +8,7 @@ For every package in :data:`PACKAGES` it downloads the ``.deb`` (``apt-get downl
 it is already in ``--debs``, unpacks it, reads every ``.ttf``/``.otf`` with fontTools, keeps the
 Latin text faces (>= 97 % of printable ASCII, no math/symbol/script/bitmap faces), names the
 design family and the style (regular / bold / italic / bold italic, plus the subfamily as
-published), subsets each file to charset v2 (``ocrlite.charset.CHARSET_V2``: ASCII, Latin-1, typographic
+published), subsets each file to charset v2 (``ocrlite.recognition.charset.CHARSET_V2``: ASCII, Latin-1, typographic
 quotes, dashes and signs — whatever of it the face has; fontTools.subset: a few kB to a few tens of kB a file) and writes it to ``ocrlite/data/fonts/`` (training) or ``ocrlite/data/fonts/holdout/`` (the families
 in :data:`HOLDOUT_FAMILIES`, never used in training). ``FONTS.tsv`` records family, style,
 class, licence and source package of every file; each package's ``copyright`` file (the
@@ -33,7 +33,7 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from ocrlite.charset import CHARSET_V2, PRINTABLE_ASCII as ASCII
+from ocrlite.recognition.charset import CHARSET_V2, PRINTABLE_ASCII as ASCII
 from ocrlite.synth.fonts import font_coverage, write_coverage_table
 
 # package -> typeface class (the class of most of its families; FAMILY_CLASS overrides per family).

@@ -7,12 +7,12 @@ The generator A/B of issue 14 — held-out families, document and prose lines, c
     ocrlite synth --out /tmp/doc_unseen_degraded --n 1200 --seed 41 --fonts ocrlite/data/fonts/holdout \\
         --text-sources prose heading list_item citation caption table_row footnote equation
     python scripts/eval_by_style.py /tmp/doc_unseen_clean /tmp/doc_unseen_degraded \\
-        --weights weights/xception.pt runs/xception_gen2/best.pt --tesseract
+        --weights weights/xception.pt weights/runs/xception_gen2/best.pt --tesseract
 
 (the two sets share seed, fonts and text: only the degradation differs). Every model reads at
 batch 1 (no padding effects); CER is case-sensitive (documents keep case) and, in a second
 table, case folded. ``--ascii`` adds a third table with typographic punctuation mapped to its ASCII
-form on both sides (``ocrlite.asciify``; case-sensitive): the fair comparison of an ASCII-only model
+form on both sides (``ocrlite.recognition.asciify``; case-sensitive): the fair comparison of an ASCII-only model
 with a charset-v2 one on English lines that print “curly quotes” and dashes. Tesseract (tesserocr,
 PSM 7, English model) reads the same PNG files.
 """
@@ -24,9 +24,9 @@ import csv
 import sys
 from pathlib import Path
 
-from ocrlite.asciify import asciify
-from ocrlite.data import read_label_set
-from ocrlite.metrics import score
+from ocrlite.recognition.asciify import asciify
+from ocrlite.datasets.line_sets import read_label_set
+from ocrlite.recognition.metrics import score
 
 STYLES = ("regular", "bold", "italic", "bold italic")
 
@@ -56,7 +56,7 @@ def tesseract_reader():
     import tesserocr  # type: ignore[import-not-found]
     from PIL import Image
 
-    from ocrlite.bench import find_tessdata
+    from ocrlite.evaluation.peers import find_tessdata
 
     api = tesserocr.PyTessBaseAPI(path=find_tessdata(), lang="eng", psm=tesserocr.PSM.SINGLE_LINE)
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="add a table with typographic punctuation folded to ASCII on both sides")
     args = parser.parse_args(argv)
 
-    from ocrlite.weights import load_recognizer
+    from ocrlite.api import load_recognizer
 
     readers = {}
     for w in args.weights:

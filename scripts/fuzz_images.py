@@ -6,7 +6,7 @@ Seeds are valid files in every format Pillow writes here (PNG, JPEG, BMP, TIFF, 
 ICO, TGA, PCX, SGI, EPS, PDF, IM, DIB, JPEG 2000, ...), each with and without EXIF where the format
 carries it. Every input is a seed mutated (bit flips, byte runs, truncation, splices of two
 formats, a header of one format on the body of another, random length fields) and saved under a
-random image extension. ``ocrlite.images.load_gray`` must return an image or raise
+random image extension. ``ocrlite.inputs.images.load_gray`` must return an image or raise
 ``ImageLoadError``: anything else is counted and the first few are printed. The target is 0.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, features
 
-from ocrlite.images import IMAGE_EXTENSIONS, ImageLoadError, load_gray
+from ocrlite.inputs.images import IMAGE_EXTENSIONS, ImageLoadError, load_gray
 
 WRITE_FORMATS = ["PNG", "JPEG", "BMP", "TIFF", "GIF", "WEBP", "PPM", "ICO", "TGA", "PCX", "SGI", "EPS", "PDF", "IM",
                  "DIB", "JPEG2000", "ICNS", "SPIDER", "XBM", "BLP", "DDS", "QOI"]

@@ -1,6 +1,6 @@
 """Judge charset-v2 models against the peers that read accents, on the sets of ``scripts/make_judge_sets.py``:
 
-    python scripts/judge_v3.py --sets judge --models ocrlite/models/default.onnx runs/generator_v3/best.pt \
+    python scripts/judge_v3.py --sets judge --models ocrlite/models/default.onnx weights/runs/generator_v3/best.pt \
         --out docs/judge_v3 [--limit N]
 
 Readers, each at batch 1 and 1 thread, on the same lines, in one run: every ``--models`` file (ocrlite,
@@ -19,8 +19,8 @@ import time
 import unicodedata
 from pathlib import Path
 
-from ocrlite.data import read_label_set
-from ocrlite.metrics import score
+from ocrlite.datasets.line_sets import read_label_set
+from ocrlite.recognition.metrics import score
 
 
 def fold(text: str) -> str:
@@ -30,14 +30,14 @@ def fold(text: str) -> str:
 
 def readers(models: list[str]):
     """(name, read(gray) -> text) for every reader that is installed; missing peers are noted and skipped."""
-    from ocrlite.weights import load_recognizer
+    from ocrlite.api import load_recognizer
 
     out = []
     for path in models:
         rec = load_recognizer(path, "auto", threads=1)
         out.append((f"ocrlite {Path(path).parent.name}/{Path(path).name}",
                     lambda gray, rec=rec: rec.predict_prepared([rec.prepare(gray)])[0].text))
-    from ocrlite.bench import PPOCRv6Tiny, TesseractLine
+    from ocrlite.evaluation.peers import PPOCRv6Tiny, TesseractLine
 
     for make in (lambda: TesseractLine("eng"), lambda: TesseractLine("Latin"), PPOCRv6Tiny):
         try:

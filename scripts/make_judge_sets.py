@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ocrlite.charset import Charset
+from ocrlite.recognition.charset import Charset
 from ocrlite.synth.augment import AugmentConfig
 from ocrlite.synth.fonts import HOLDOUT_FONT_DIR
 from ocrlite.synth.generator import GeneratorConfig

@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import time
 
-from ocrlite.train import TrainConfig, Trainer
+from ocrlite.training.trainer import TrainConfig, Trainer
 
 PHASES = ("data_wait", "to_device", "forward", "loss", "backward", "optimizer")
 

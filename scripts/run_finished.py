@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ocrlite.checkpoint import CheckpointError, read_checkpoint
+from ocrlite.nn.checkpoint import CheckpointError, read_checkpoint
 
 
 def run_finished(run_dir: str | Path) -> bool:

@@ -5,7 +5,7 @@
 # with those settings as weights/NAME.pt (fp16; `ocrlite bench` exports the ONNX it measures).
 #
 #   scripts/ship_comparison.sh [BACKBONE ...]
-#   ROOT=runs/compare_v2 DEST=weights TUNE=/tmp THREADS=1 scripts/ship_comparison.sh squeezenet
+#   ROOT=weights/runs/compare_v2 DEST=weights TUNE=/tmp THREADS=1 scripts/ship_comparison.sh squeezenet
 #
 # Each backbone's tuning table is kept in $ROOT/NAME/tune.md. A backbone whose run has not finished its
 # schedule is refused (ship what was declared, not a half-trained model).

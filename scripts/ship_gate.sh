@@ -3,7 +3,7 @@
 # one or more candidates, side by side (batch 1, 1 thread, each model at its stored width scale).
 #
 #   scripts/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]
-#   SHIPPED=ocrlite/models/default.pt SETS=/tmp/ocrlite_gate TESSERACT=1 scripts/ship_gate.sh runs/campaign/best.pt
+#   SHIPPED=ocrlite/models/default.pt SETS=/tmp/ocrlite_gate TESSERACT=1 scripts/ship_gate.sh weights/runs/campaign/best.pt
 #
 # Proxies (the synthetic ones are rendered into $SETS once, from fixed seeds, in the 22 held-out font
 # families no model trains on):

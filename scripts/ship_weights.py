@@ -1,6 +1,6 @@
 """Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
 
-    python scripts/ship_weights.py runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]]
+    python scripts/ship_weights.py weights/runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]]
         [--width-scale X] [--trim-to-text | --no-trim-to-text] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
@@ -18,8 +18,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from ocrlite.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
-from ocrlite.export import INT8_MODES
+from ocrlite.nn.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
+from ocrlite.nn.export import INT8_MODES
 
 
 def portable_train_settings(train: dict | None) -> dict | None:
@@ -70,7 +70,7 @@ def main() -> int:
                          metrics=raw.get("metrics"), train=train, half=True)
     atomic_save(ck, dest)
     if args.onnx:
-        from ocrlite.export import export_onnx
+        from ocrlite.nn.export import export_onnx
 
         export_onnx(dest, outputs[1], int8=args.int8)  # from the shipped (fp16-stored) file, as predict loads it
     for path in outputs:

@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from ocrlite.data import LabelFileError, read_label_set
+from ocrlite.datasets.line_sets import LabelFileError, read_label_set
 
 
 def group_of(path: str, pattern: re.Pattern[str]) -> str:

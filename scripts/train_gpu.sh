@@ -4,8 +4,8 @@
 # last.pt is written in RUN_DIR every --save-every steps and when stopped (Ctrl-C / SIGTERM / the
 # time limit below), so the run comes back with RUN_DIR/last.pt and goes on anywhere with --resume.
 #
-#   scripts/train_gpu.sh RUN_DIR [EXTRA TRAIN OPTIONS]            # e.g. runs/campaign
-#   TIME_LIMIT=540 scripts/train_gpu.sh runs/campaign              # stop (saving last.pt) after 9 min
+#   scripts/train_gpu.sh RUN_DIR [EXTRA TRAIN OPTIONS]            # e.g. weights/runs/campaign
+#   TIME_LIMIT=540 scripts/train_gpu.sh weights/runs/campaign              # stop (saving last.pt) after 9 min
 #   DEVICE=cpu WORKERS=2 scripts/train_gpu.sh runs/tiny --stop-at 12   # the same logic on a CPU (tests)
 #
 # WORKERS defaults to cores - 2 (one core for the trainer, one for the system): the generator makes

@@ -8,7 +8,7 @@ Each line is resized to the model height (aspect kept) and then stretched by the
 give CTC more time steps per character, which helps models whose training lines were wider per
 character than the lines they read. The chosen factor is the one with the lowest mean CER over
 the sets (ties go to the factor nearest 1.0, then to no trimming). ``trim_to_text`` cuts each crop to
-the rows its text occupies before resizing (``ocrlite.text_band``): loose crops are then read at the
+the rows its text occupies before resizing (``ocrlite.recognition.text_band``): loose crops are then read at the
 letter size of tight ones. Tune on synthetic validation lines, not on the set you report: ``ocrlite synth --out /tmp/tune_seen --n 1000 --seed 31`` and
 ``ocrlite synth --out /tmp/tune_unseen --n 1000 --seed 32 --fonts ocrlite/data/fonts/holdout``. Store the
 result in a shipped file with ``scripts/ship_weights.py SRC DEST --width-scale X --trim-to-text``, or
@@ -23,10 +23,10 @@ import statistics
 import sys
 from pathlib import Path
 
-from ocrlite.data import read_label_set
-from ocrlite.engine import BaseRecognizer
-from ocrlite.evaluate import evaluate_prepared
-from ocrlite.weights import load_recognizer
+from ocrlite.datasets.line_sets import read_label_set
+from ocrlite.recognition.reader import BaseRecognizer
+from ocrlite.evaluation.evaluate import evaluate_prepared
+from ocrlite.api import load_recognizer
 
 
 def tune(rec: BaseRecognizer, sets: dict[str, tuple[list, list[str]]], grid: list[float],
@@ -66,7 +66,7 @@ def tune(rec: BaseRecognizer, sets: dict[str, tuple[list, list[str]]], grid: lis
 
 
 def _fits(gray, preprocess) -> bool:
-    from ocrlite.preprocess import ImageTooWideError, prepare
+    from ocrlite.recognition.preprocess import ImageTooWideError, prepare
 
     try:
         prepare(gray, preprocess)

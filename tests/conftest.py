@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from ocrlite.charset import Charset
+from ocrlite.recognition.charset import Charset
 from ocrlite.synth.fonts import FONT_DIR, get_font
 
 torch.set_num_threads(1)
@@ -63,7 +63,7 @@ def rng() -> np.random.Generator:
 def trained_checkpoint(tmp_path_factory, tiny_charset, line_images):
     """A tiny model that reads every fixture line exactly (trained until it does, within a bound),
     so tests that check its predictions hold on any CPU's floating-point path."""
-    from ocrlite.model import build_model
+    from ocrlite.nn.crnn import build_model
     from helpers import fit_until_exact, save_tiny_checkpoint, tiny_config
 
     torch.manual_seed(0)

@@ -9,11 +9,11 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from ocrlite.charset import Charset
-from ocrlite.checkpoint import atomic_save, checkpoint_dict
-from ocrlite.decode import greedy_decode
-from ocrlite.model import CRNN, ModelConfig, build_model
-from ocrlite.preprocess import PreprocessConfig, collate_images, prepare
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.checkpoint import atomic_save, checkpoint_dict
+from ocrlite.recognition.decode import greedy_decode
+from ocrlite.nn.crnn import CRNN, ModelConfig, build_model
+from ocrlite.recognition.preprocess import PreprocessConfig, collate_images, prepare
 
 TINY_KWARGS = {
     "squeezenet": {"width_mult": 0.25},

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from ocrlite.backbones import BACKBONES, build_backbone, list_backbones
-from ocrlite.charset import Charset
-from ocrlite.model import ModelConfig, build_model, count_parameters
-from ocrlite.registry import Registry
+from ocrlite.nn.backbones import BACKBONES, build_backbone, list_backbones
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.crnn import ModelConfig, build_model, count_parameters
+from ocrlite.utils.registry import Registry
 
 
 @pytest.mark.parametrize("name", list_backbones())

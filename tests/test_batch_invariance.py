@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from ocrlite.backbones import list_backbones
-from ocrlite.model import build_model
-from ocrlite.predict import Recognizer
-from ocrlite.preprocess import collate_images
+from ocrlite.nn.backbones import list_backbones
+from ocrlite.nn.crnn import build_model
+from ocrlite.api.torch_recognizer import Recognizer
+from ocrlite.recognition.preprocess import collate_images
 
 from conftest import render_clean
 from helpers import save_tiny_checkpoint, tiny_config
@@ -70,7 +70,7 @@ def _check_recognizer(rec, images) -> None:
     wide = rec.prepare(render_clean("a much wider neighbour line " * 3, size=30))
     for i in (0, 7):
         array, widths = collate_images([prepared[i], wide])
-        from ocrlite.decode import decode
+        from ocrlite.recognition.decode import decode
 
         pred = decode(rec.logits(array, widths), rec.charset, [w // 4 for w in widths], **rec.decoder)[0]
         _same_predictions([alone[i]], [pred])
@@ -85,8 +85,8 @@ def test_torch_recognizer_is_batch_invariant(tmp_path, tiny_charset):
 def test_onnx_recognizer_is_batch_invariant(tmp_path, tiny_charset, int8):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    from ocrlite.export import export_onnx
-    from ocrlite.onnx_engine import OnnxRecognizer
+    from ocrlite.nn.export import export_onnx
+    from ocrlite.api.onnx_recognizer import OnnxRecognizer
 
     save_tiny_checkpoint(tmp_path / "m.pt", tiny_charset, "shufflenet", seed=3)
     export_onnx(tmp_path / "m.pt", tmp_path / "m.onnx", int8=int8)

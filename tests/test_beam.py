@@ -6,8 +6,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from ocrlite.charset import Charset
-from ocrlite.decode import align_confidences, class_mask, decode, greedy_decode, prefix_beam_search, softmax
+from ocrlite.recognition.charset import Charset
+from ocrlite.recognition.decode import align_confidences, class_mask, decode, greedy_decode, prefix_beam_search, softmax
 
 
 def brute_force_best_labeling(probs: np.ndarray) -> tuple[int, ...]:

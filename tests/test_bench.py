@@ -41,14 +41,14 @@ def test_bench_refuses_unknown_checkpoint(tmp_path, capsys):
 
 
 def _has_onnxruntime() -> bool:
-    from ocrlite.weights import onnxruntime_available
+    from ocrlite.recognition.zoo import onnxruntime_available
 
     return onnxruntime_available()
 
 
 def test_report_columns_name_the_threads_they_were_measured_with(tmp_path):
     pytest.importorskip("matplotlib")
-    from ocrlite.bench import BenchRow, write_reports
+    from ocrlite.evaluation.report import BenchRow, write_reports
 
     row = BenchRow("m", params=1000, mmacs=1.0, latency_ms=1.0, lines_s_b32_t1=10, lines_s_b32_t2=20,
                    sets={"s": {"cer": 0.1, "accuracy": 0.5, "lines_s_b1": 30, "lines_s_b32": 40}})
@@ -58,14 +58,14 @@ def test_report_columns_name_the_threads_they_were_measured_with(tmp_path):
 
 
 def test_plot_labels_of_nearby_points_are_stacked_not_overlapping():
-    from ocrlite.bench import _crowding
+    from ocrlite.evaluation.report import _crowding
 
     points = [("a", 100.0, 6.0), ("b", 105.0, 6.05), ("c", 300.0, 6.0), ("d", 102.0, 20.0)]
     assert [_crowding(points, i) for i in range(4)] == [0, 1, 0, 0]
 
 
 def test_plot_shows_each_model_once_at_the_predict_engine_and_keeps_peers():
-    from ocrlite.bench import BenchRow, plot_points
+    from ocrlite.evaluation.report import BenchRow, plot_points
 
     rows = []
     for name, speed in [("default", 40), ("default (onnx int8)", 280), ("mobilenet", 60), ("mobilenet (onnx)", 300),
@@ -82,8 +82,8 @@ def test_plot_shows_each_model_once_at_the_predict_engine_and_keeps_peers():
 
 def test_ppocr_peer_reads_lines_when_installed(tmp_path):
     pytest.importorskip("rapidocr_onnxruntime")
-    from ocrlite.bench import bench_ppocr
-    from ocrlite.data import LabeledLine
+    from ocrlite.evaluation.peers import bench_ppocr
+    from ocrlite.datasets.line_sets import LabeledLine
 
     from conftest import render_clean
 

@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from ocrlite.charset import PRINTABLE_ASCII, Charset, CharsetError
-from ocrlite.decode import greedy_decode, softmax
+from ocrlite.recognition.charset import PRINTABLE_ASCII, Charset, CharsetError
+from ocrlite.recognition.decode import greedy_decode, softmax
 
 
 def test_default_is_95_printable_ascii():

@@ -6,11 +6,12 @@ import pickle
 import pytest
 import torch
 
-from ocrlite.charset import Charset
-from ocrlite.checkpoint import CheckpointError, atomic_save, checkpoint_dict, load_checkpoint
-from ocrlite.model import build_model
-from ocrlite.predict import Recognizer, fuse_conv_bn
-from ocrlite.preprocess import PreprocessConfig
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.checkpoint import CheckpointError, atomic_save, checkpoint_dict, load_checkpoint
+from ocrlite.nn.crnn import build_model
+from ocrlite.api.torch_recognizer import Recognizer
+from ocrlite.nn.torch_engine import fuse_conv_bn
+from ocrlite.recognition.preprocess import PreprocessConfig
 
 from helpers import save_tiny_checkpoint, tiny_config
 

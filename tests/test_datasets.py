@@ -6,9 +6,9 @@ from pathlib import Path
 import lmdb
 import pytest
 
-from ocrlite.charset import Charset
+from ocrlite.recognition.charset import Charset
 from ocrlite.cli import main
-from ocrlite.data import LabelFileError, is_lmdb_set, read_label_set
+from ocrlite.datasets.line_sets import LabelFileError, is_lmdb_set, read_label_set
 
 from conftest import render_clean
 
@@ -47,7 +47,7 @@ def test_lmdb_set_reads_good_records_and_reports_bad_ones(tmp_path):
     assert report.total_skipped == 3
     assert "image record missing (line 7)" in report.summary() and "label record missing (line 8)" in report.summary()
     assert lines[0].load().ndim == 2
-    from ocrlite.images import ImageLoadError
+    from ocrlite.inputs.images import ImageLoadError
 
     with pytest.raises(ImageLoadError):
         lines[-1].load()  # a bad record is a per-line error, like a bad file

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocrlite.charset import CHARSET_V2, CHARSET_V2_BLOCKS, PRINTABLE_ASCII, Charset, normalize_text
+from ocrlite.recognition.charset import CHARSET_V2, CHARSET_V2_BLOCKS, PRINTABLE_ASCII, Charset, normalize_text
 from ocrlite.synth.generator import LineGenerator
 from ocrlite.synth.render import small_caps_label
 from ocrlite.synth.text import SOURCE_WEIGHTS, TextSampler

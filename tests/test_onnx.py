@@ -11,16 +11,17 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from ocrlite.backbones import list_backbones  # noqa: E402
-from ocrlite.charset import Charset  # noqa: E402
+from ocrlite.nn.backbones import list_backbones  # noqa: E402
+from ocrlite.recognition.charset import Charset  # noqa: E402
 from ocrlite.cli import main  # noqa: E402
-from ocrlite.export import export_onnx  # noqa: E402
-from ocrlite.metrics import score  # noqa: E402
-from ocrlite.onnx_engine import OnnxModelError, OnnxRecognizer  # noqa: E402
-from ocrlite.predict import Recognizer  # noqa: E402
+from ocrlite.nn.export import export_onnx  # noqa: E402
+from ocrlite.recognition.metrics import score  # noqa: E402
+from ocrlite.recognition.onnx_engine import OnnxModelError
+from ocrlite.api.onnx_recognizer import OnnxRecognizer  # noqa: E402
+from ocrlite.api.torch_recognizer import Recognizer  # noqa: E402
 from ocrlite.synth.text import TextSampler  # noqa: E402
-from ocrlite.resources import REPO_WEIGHTS_DIR  # noqa: E402
-from ocrlite.weights import DEFAULT_MODEL, WEIGHTS_DIR  # noqa: E402
+from ocrlite.utils.resources import REPO_WEIGHTS_DIR  # noqa: E402
+from ocrlite.recognition.zoo import DEFAULT_MODEL, WEIGHTS_DIR  # noqa: E402
 
 from conftest import LINES, render_clean  # noqa: E402
 from helpers import save_tiny_checkpoint  # noqa: E402
@@ -41,7 +42,7 @@ def test_onnx_matches_torch(tmp_path, tiny_charset, backbone):
     images = [torch_rec.prepare(im) for im in _varied_lines(tiny_charset)]
     assert len({im.shape[1] for im in images}) > 10
     for start in range(0, len(images), 16):
-        from ocrlite.preprocess import collate_images
+        from ocrlite.recognition.preprocess import collate_images
 
         batch, _ = collate_images(images[start : start + 16])
         assert np.abs(torch_rec.logits(batch) - onnx_rec.logits(batch)).max() <= 1e-3
@@ -104,8 +105,8 @@ def test_export_cli_refuses_overwrite_and_bad_models(tmp_path, trained_checkpoin
 
 
 def test_engine_auto_picks_by_suffix_and_shipped_files(tmp_path, monkeypatch, trained_checkpoint):
-    from ocrlite import weights as weights_module
-    from ocrlite.weights import NoDefaultWeightsError, resolve_engine
+    from ocrlite.recognition import zoo as weights_module
+    from ocrlite.recognition.zoo import NoDefaultWeightsError, resolve_engine
 
     monkeypatch.setattr(weights_module, "WEIGHTS_DIR", tmp_path)
     monkeypatch.setattr(weights_module, "DEFAULT_MODEL", "tiny")

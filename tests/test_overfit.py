@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from ocrlite.backbones import list_backbones
-from ocrlite.metrics import score
-from ocrlite.model import build_model
+from ocrlite.nn.backbones import list_backbones
+from ocrlite.recognition.metrics import score
+from ocrlite.nn.crnn import build_model
 
 from helpers import fit_until_exact, tiny_config
 

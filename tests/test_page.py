@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from ocrlite.cli import main
-from ocrlite.layout import find_lines
-from ocrlite.layout.scoring import iou, quad_box, score_page, substring_distance
-from ocrlite.layout.synthetic import PageRenderer
+from ocrlite.pages import find_lines
+from ocrlite.pages.scoring import iou, quad_box, score_page, substring_distance
+from ocrlite.synth.pages import PageRenderer
 
 from helpers import png_header_only
 
@@ -83,7 +83,7 @@ def test_predict_page_reads_a_rendered_page(renderer, tmp_path, capsys):
 
 
 def test_upside_down_page_is_turned(renderer):
-    from ocrlite.weights import load_recognizer
+    from ocrlite.api import load_recognizer
 
     page = renderer.render(np.random.default_rng(4), layout="columns", skew=0.0, degrade=False)
     rec = load_recognizer(FAST, threads=1)

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from ocrlite import weights as weights_module
+from ocrlite.recognition import zoo as weights_module
 from ocrlite.cli import main
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare, to_grayscale
+from ocrlite.recognition.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare, to_grayscale
 
 
 def _line(mode: str) -> Image.Image:

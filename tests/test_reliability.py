@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import torch
 
-from ocrlite.charset import Charset
-from ocrlite.checkpoint import CheckpointError, atomic_save, load_checkpoint, read_checkpoint
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.checkpoint import CheckpointError, atomic_save, load_checkpoint, read_checkpoint
 from ocrlite.cli import main, tsv_field
-from ocrlite.images import ImageLoadError, load_gray
-from ocrlite.locks import lock_folder
-from ocrlite.model import ModelConfig, build_model
-from ocrlite.preprocess import PreprocessConfig
+from ocrlite.inputs.images import ImageLoadError, load_gray
+from ocrlite.utils.locks import lock_folder
+from ocrlite.nn.crnn import ModelConfig, build_model
+from ocrlite.recognition.preprocess import PreprocessConfig
 
 from conftest import render_clean
 from helpers import save_tiny_checkpoint
@@ -41,7 +41,7 @@ def test_error_in_data_worker_ends_the_run_instead_of_hanging(tmp_path):
     """A worker that raises must end `ocrlite train` with an error, not wait for the worker forever."""
     script = textwrap.dedent(f"""
         import sys
-        from ocrlite import batches
+        from ocrlite.training import batches
         def broken(self):
             raise RuntimeError("generator exploded")
             yield
@@ -135,7 +135,7 @@ def test_predict_with_a_closed_stdout_ends_quietly(tmp_path):
 
 
 def test_torch_disk_full_error_keeps_the_run_going(tmp_path, monkeypatch):
-    from ocrlite import train as train_module
+    from ocrlite.training import run_dir as train_module
 
     calls = {"n": 0}
     real = train_module.atomic_save
@@ -173,7 +173,7 @@ def test_second_trainer_on_the_same_folder_is_refused(tmp_path, capsys):
 
 
 def test_second_synth_on_the_same_folder_is_refused(tmp_path, capsys):
-    from ocrlite.locks import lock_target
+    from ocrlite.utils.locks import lock_target
 
     out = tmp_path / "s"
     held = lock_target(out, "ocrlite synth")
@@ -237,7 +237,7 @@ def test_nan_weights_are_refused_at_load(tmp_path):
 
 
 def test_diverged_run_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys, monkeypatch):
-    from ocrlite import train as train_module
+    from ocrlite.training import trainer as train_module
 
     out = tmp_path / "run"
     assert main(["train", *TINY, "--out", str(out), "--steps", "8", "--save-every", "2", "--val-every", "100",
@@ -319,7 +319,8 @@ def test_inconsistent_checkpoints_are_one_line_errors(tmp_path, damage):
                                   json.dumps({"charset": "", "preprocess": {}})])
 def test_onnx_with_bad_metadata_is_a_one_line_error(tmp_path, meta):
     onnx = pytest.importorskip("onnx")
-    from ocrlite.onnx_engine import METADATA_KEY, OnnxModelError, OnnxRecognizer
+    from ocrlite.recognition.onnx_engine import METADATA_KEY, OnnxModelError
+    from ocrlite.api.onnx_recognizer import OnnxRecognizer
 
     model = onnx.load(str(REPO / "ocrlite" / "models" / "fast.onnx"))
     for prop in model.metadata_props:
@@ -362,7 +363,7 @@ def test_fuzz_seeds_span_the_formats_pillow_writes():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ocrlite.images import IMAGE_EXTENSIONS  # noqa: E402
+from ocrlite.inputs.images import IMAGE_EXTENSIONS  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -409,7 +410,7 @@ class _FlakyGenerator:
 
 
 def _stream(fails, batch_size=4, batches_per_chunk=2):
-    from ocrlite.batches import BatchStream
+    from ocrlite.training.batches import BatchStream
     from ocrlite.synth.generator import GeneratorConfig
     stream = BatchStream(Charset.default(), PreprocessConfig(), GeneratorConfig(), seed=0, batch_size=batch_size,
                          batches_per_chunk=batches_per_chunk)
@@ -418,7 +419,7 @@ def _stream(fails, batch_size=4, batches_per_chunk=2):
 
 
 def test_a_synthetic_draw_that_raises_is_skipped_with_a_warning_naming_it():
-    from ocrlite.batches import SyntheticSampleWarning
+    from ocrlite.training.batches import SyntheticSampleWarning
     with pytest.warns(SyntheticSampleWarning, match=r"synthetic sample 3 \(seed 0\) skipped: IndexError: draw 3"):
         batches = _stream(lambda i: i == 3).chunk_batches(0)
     texts = [t for b in batches for t in b.texts]

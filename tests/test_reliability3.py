@@ -18,12 +18,12 @@ import pytest
 import torch
 from PIL import Image
 
-from ocrlite.charset import Charset
-from ocrlite.checkpoint import CheckpointError, atomic_save, checkpoint_dict, load_checkpoint
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.checkpoint import CheckpointError, atomic_save, checkpoint_dict, load_checkpoint
 from ocrlite.cli import main
-from ocrlite.data import LabelFileError, read_label_set
-from ocrlite.limits import MAX_BATCH
-from ocrlite.preprocess import PreprocessConfig
+from ocrlite.datasets.line_sets import LabelFileError, read_label_set
+from ocrlite.utils.limits import MAX_BATCH
+from ocrlite.recognition.preprocess import PreprocessConfig
 
 from conftest import LINES, render_clean
 from helpers import save_tiny_checkpoint, tiny_config
@@ -81,7 +81,7 @@ def test_bit_flipped_lmdb_never_crashes_the_reader(tmp_path, line_images):
         folder = tmp_path / f"flip{k}"
         folder.mkdir()
         (folder / "data.mdb").write_bytes(bytes(damaged))
-        code = ("import sys\nfrom ocrlite.data import read_label_set, LabelFileError\n"
+        code = ("import sys\nfrom ocrlite.datasets.line_sets import read_label_set, LabelFileError\n"
                 "try:\n  lines, _ = read_label_set(sys.argv[1])\n  [l.load() for l in lines[:3]]\n"
                 "except LabelFileError as e: print('refused', e)\nexcept Exception as e: print('error', type(e).__name__)\n")
         res = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120,
@@ -113,7 +113,7 @@ def test_synth_corpus_from_a_device_is_refused(tmp_path):
 
 
 def test_the_api_reads_any_batch_size_in_bounded_batches(trained_checkpoint, line_images, monkeypatch):
-    from ocrlite.predict import Recognizer
+    from ocrlite.api.torch_recognizer import Recognizer
 
     rec = Recognizer.load(trained_checkpoint)
     images = [im for im, _ in line_images] * 40  # 320 lines
@@ -188,7 +188,7 @@ def test_a_failed_synth_leaves_nothing_that_blocks_its_retry(tmp_path, monkeypat
 
 
 def test_train_on_a_full_disk_fails_instead_of_claiming_a_last_pt(tmp_path, monkeypatch, capsys):
-    from ocrlite import train as train_module
+    from ocrlite.training import run_dir as train_module
 
     def full(obj, path):
         raise OSError(28, "No space left on device")
@@ -224,7 +224,7 @@ def test_draw_with_an_unwritable_format_or_folder_is_one_line(tmp_path, trained_
     assert main(["predict", "--page", str(scan), "--draw", str(tmp_path / "x.xyz"), "--weights",
                  str(trained_checkpoint)]) == 2
     assert "cannot write a .xyz image" in capsys.readouterr().err
-    from ocrlite import outputs
+    from ocrlite.utils import outputs
 
     def read_only(target, data):
         raise PermissionError(13, "Permission denied", str(target))
@@ -258,8 +258,9 @@ def test_onnx_whose_graph_disagrees_with_its_metadata_is_refused(tmp_path, train
     pytest.importorskip("onnx")
     import onnx
 
-    from ocrlite.export import export_onnx
-    from ocrlite.onnx_engine import METADATA_KEY, OnnxModelError, OnnxRecognizer
+    from ocrlite.nn.export import export_onnx
+    from ocrlite.recognition.onnx_engine import METADATA_KEY, OnnxModelError
+    from ocrlite.api.onnx_recognizer import OnnxRecognizer
 
     export_onnx(trained_checkpoint, tmp_path / "m.onnx")
     model = onnx.load(str(tmp_path / "m.onnx"))
@@ -282,14 +283,14 @@ def test_onnx_whose_graph_disagrees_with_its_metadata_is_refused(tmp_path, train
                                         (np.full((8, 8), 300, np.int64), ValueError),
                                         (np.full((8, 8), np.nan), ValueError), (np.zeros((0, 5), np.uint8), ValueError)])
 def test_wrong_api_inputs_are_clear_errors(trained_checkpoint, bad, error):
-    from ocrlite.predict import Recognizer
+    from ocrlite.api.torch_recognizer import Recognizer
 
     with pytest.raises(error):
         Recognizer.load(trained_checkpoint).predict([bad])
 
 
 def test_api_takes_paths_pil_and_every_image_array(trained_checkpoint, line_images, tmp_path):
-    from ocrlite.predict import Recognizer
+    from ocrlite.api.torch_recognizer import Recognizer
 
     rec = Recognizer.load(trained_checkpoint)
     image, text = line_images[0]
@@ -316,8 +317,8 @@ def test_strength_and_unreadable_train_data_are_one_line(tmp_path):
 
 # ------------------------------------------------------------------ silently wrong → says what happened
 def test_an_upside_down_document_page_is_turned(tmp_path):
-    from ocrlite.layout.synthetic import PageRenderer
-    from ocrlite.weights import load_recognizer
+    from ocrlite.synth.pages import PageRenderer
+    from ocrlite.api import load_recognizer
 
     rec = load_recognizer(None, "auto", threads=1)
     page = PageRenderer().render(np.random.default_rng(2), layout="columns")
@@ -374,7 +375,7 @@ def test_an_animation_is_read_at_its_first_frame_and_says_so(tmp_path, trained_c
 def test_checkpoints_with_non_float_weights_are_refused(tmp_path, dtype):
     charset = Charset("abc")
     _, cfg = save_tiny_checkpoint(tmp_path / "ok.pt", charset)
-    from ocrlite.model import build_model
+    from ocrlite.nn.crnn import build_model
 
     model = build_model(tiny_config("mobilenet", charset))
     ck = checkpoint_dict(model, cfg, charset, PreprocessConfig())

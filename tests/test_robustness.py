@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from ocrlite import checkpoint as checkpoint_module
-from ocrlite.checkpoint import atomic_save, read_checkpoint
+from ocrlite.nn import checkpoint as checkpoint_module
+from ocrlite.nn.checkpoint import atomic_save, read_checkpoint
 from ocrlite.cli import main
-from ocrlite.images import ImageLoadError, load_gray
-from ocrlite.predict import Recognizer
-from ocrlite.preprocess import ImageTooWideError, PreprocessConfig, prepare
+from ocrlite.inputs.images import ImageLoadError, load_gray
+from ocrlite.api.torch_recognizer import Recognizer
+from ocrlite.recognition.preprocess import ImageTooWideError, PreprocessConfig, prepare
 
 from conftest import render_clean
 from helpers import png_header_only
@@ -127,7 +127,7 @@ def test_damaged_label_file_is_summarised(trained_checkpoint, tmp_path, capsys):
 def test_training_skips_labels_outside_the_charset(tmp_path, capsys):
     render_clean("hello world").save(tmp_path / "a.png")
     (tmp_path / "labels.tsv").write_text("a.png\thello world\na.png\tcafé ☕\n", encoding="utf-8")
-    from ocrlite.train import TrainConfig, Trainer
+    from ocrlite.training.trainer import TrainConfig, Trainer
 
     trainer = Trainer(TrainConfig(out=str(tmp_path / "run"), train_data=[str(tmp_path)], synth_ratio=0.5, val_size=2,
                                   workers=0, backbone_kwargs={"width_mult": 0.25, "middle_blocks": 1}, hidden_size=32))

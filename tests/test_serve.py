@@ -30,7 +30,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 import ocrlite  # noqa: E402
-from ocrlite.asciify import PUNCTUATION  # noqa: E402
+from ocrlite.recognition.asciify import PUNCTUATION  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = REPO / "docs" / "receipt_page.jpg"

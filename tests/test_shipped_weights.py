@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ocrlite.backbones import list_backbones
-from ocrlite.checkpoint import load_checkpoint
-from ocrlite.metrics import score
-from ocrlite.predict import Recognizer
+from ocrlite.nn.backbones import list_backbones
+from ocrlite.nn.checkpoint import load_checkpoint
+from ocrlite.recognition.metrics import score
+from ocrlite.api.torch_recognizer import Recognizer
 from ocrlite.synth.text import TextSampler
-from ocrlite.weights import ROLE_MODELS, shipped_checkpoints
+from ocrlite.recognition.zoo import ROLE_MODELS, shipped_checkpoints
 
 from conftest import render_clean
 

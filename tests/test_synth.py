@@ -5,7 +5,7 @@ import csv
 import numpy as np
 import pytest
 
-from ocrlite.charset import PRINTABLE_ASCII, Charset
+from ocrlite.recognition.charset import PRINTABLE_ASCII, Charset
 from ocrlite.cli import main
 from ocrlite.synth.fonts import FONT_DIR, HOLDOUT_FONT_DIR, discover_fonts, font_coverage, get_font
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ocrlite.preprocess import PreprocessConfig, prepare
-from ocrlite.text_band import text_band, trim_to_text
+from ocrlite.recognition.preprocess import PreprocessConfig, prepare
+from ocrlite.recognition.text_band import text_band, trim_to_text
 from tests.conftest import render_clean
 
 

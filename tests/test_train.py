@@ -13,12 +13,12 @@ import pytest
 import torch
 from PIL import Image
 
-from ocrlite.charset import Charset
-from ocrlite.checkpoint import load_checkpoint, read_checkpoint
+from ocrlite.recognition.charset import Charset
+from ocrlite.nn.checkpoint import load_checkpoint, read_checkpoint
 from ocrlite.cli import main
-from ocrlite.data import labels_look_case_folded
+from ocrlite.datasets.line_sets import labels_look_case_folded
 from ocrlite.synth.generator import LineGenerator
-from ocrlite.train import TrainConfig, Trainer, case_pairs, merge_letter_case, train
+from ocrlite.training.trainer import TrainConfig, Trainer, case_pairs, merge_letter_case, train
 
 from helpers import save_tiny_checkpoint
 
@@ -135,8 +135,8 @@ def test_width_scale_is_trained_with_saved_and_inherited_by_init(tmp_path):
 
 
 def test_trim_to_text_is_off_for_new_runs_and_follows_the_init_model(tmp_path):
-    from ocrlite.checkpoint import atomic_save, checkpoint_dict
-    from ocrlite.preprocess import PreprocessConfig
+    from ocrlite.nn.checkpoint import atomic_save, checkpoint_dict
+    from ocrlite.recognition.preprocess import PreprocessConfig
 
     assert Trainer(tiny_cfg(tmp_path / "new")).preprocess.trim_to_text is False
     charset = Charset("abc")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ocrlite.cli import _load_recognizer, build_parser, main
-from ocrlite.predict import Recognizer
+from ocrlite.api.torch_recognizer import Recognizer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,8 +58,8 @@ def test_shipped_scale_travels_to_onnx_and_cli_override(tmp_path, trained_checkp
     assert rec.preprocess.width_scale == 1.25 and rec.preprocess.trim_to_text is True
     assert rec.prepare(np.full((20, 100), 255, np.uint8)).shape == (32, 200)  # 100·32/20·1.25
     if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("onnx"):
-        from ocrlite.export import export_onnx
-        from ocrlite.onnx_engine import OnnxRecognizer
+        from ocrlite.nn.export import export_onnx
+        from ocrlite.api.onnx_recognizer import OnnxRecognizer
 
         export_onnx(shipped, tmp_path / "m.onnx")
         assert OnnxRecognizer.load(tmp_path / "m.onnx").preprocess == rec.preprocess

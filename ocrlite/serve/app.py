@@ -29,10 +29,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from ocrlite import __version__
-from ocrlite.decode import Prediction, class_mask
-from ocrlite.limits import MAX_BEAM_WIDTH
-from ocrlite.preprocess import ImageTooWideError, prepare
+from ocrlite.utils.version import __version__
+from ocrlite.recognition.decode import Prediction, class_mask
+from ocrlite.utils.limits import MAX_BEAM_WIDTH
+from ocrlite.recognition.preprocess import ImageTooWideError, prepare
 from ocrlite.serve.batcher import Batcher, BatcherClosed, DecoderOptions
 from ocrlite.serve.config import ServeConfig
 from ocrlite.serve.errors import ApiError, retry_later
@@ -105,7 +105,7 @@ class Guard:
 
 
 class _QueuedRecognizer:
-    """What :func:`ocrlite.page.read_page` needs of a recognizer, reading through the batcher (from a pool thread)."""
+    """What :func:`ocrlite.pages.reader.read_page` needs of a recognizer, reading through the batcher (from a pool thread)."""
 
     def __init__(self, batcher: Batcher, options: DecoderOptions, deadline: float) -> None:
         self.preprocess = batcher.recognizer.preprocess
@@ -141,7 +141,7 @@ def load_serving_recognizer(config: ServeConfig):
     Raises:
         ValueError: the model file is missing, not ONNX or not an ocrlite model.
     """
-    from ocrlite.weights import load_recognizer
+    from ocrlite.api import load_recognizer
 
     if config.weights is not None and not str(config.weights).lower().endswith(".onnx"):
         raise ValueError(f"--weights {config.weights}: ocrlite serve runs ONNX models (export a .pt with "
@@ -232,7 +232,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
         deadline = time.monotonic() + config.timeout
 
         def read(upload) -> dict:
-            from ocrlite.page import read_page as find_and_read
+            from ocrlite.pages.reader import read_page as find_and_read
 
             gray = decode_upload(upload, config.max_pixels)
             result = find_and_read(_QueuedRecognizer(state["batcher"], opts, deadline), gray,

@@ -2,7 +2,7 @@
 
 The event loop never runs the model. Request handlers :meth:`Batcher.submit` prepared line images
 and await the returned future; the thread takes every job waiting at that moment, groups them by
-decoder options, and reads each group with :meth:`~ocrlite.engine.BaseRecognizer.predict_sorted`
+decoder options, and reads each group with :meth:`~ocrlite.recognition.reader.BaseRecognizer.predict_sorted`
 (width-sorted batches, as the CLI reads a folder). No job waits for a batch to fill: an idle server
 answers a lone request at once, a busy one reads larger batches.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ocrlite.decode import Prediction
-from ocrlite.engine import BaseRecognizer
+from ocrlite.recognition.decode import Prediction
+from ocrlite.recognition.reader import BaseRecognizer
 
 
 @dataclass(frozen=True)

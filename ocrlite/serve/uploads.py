@@ -3,7 +3,7 @@
 A request carries images as multipart form fields named ``file`` (repeatable), or one image as the
 whole body with an ``image/*`` content type. The body is counted as it arrives (413 past
 ``max_bytes``, whatever ``Content-Length`` claims), each image's dimensions are checked against
-``max_pixels`` before it is decoded, and only the CLI's decoders are used (:mod:`ocrlite.images`):
+``max_pixels`` before it is decoded, and only the CLI's decoders are used (:mod:`ocrlite.inputs.images`):
 the server never opens a path a request names.
 """
 
@@ -18,14 +18,14 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
-from ocrlite.images import ImageLoadError, decode_gray
+from ocrlite.inputs.images import ImageLoadError, decode_gray
 from ocrlite.serve.errors import ApiError
 
 #: The multipart field that holds an image.
 FIELD = "file"
 #: Part content types taken as images besides ``image/*`` (what curl and many clients send).
 GENERIC_TYPES = ("application/octet-stream", "")
-#: Status of each :class:`~ocrlite.images.ImageLoadError` kind.
+#: Status of each :class:`~ocrlite.inputs.images.ImageLoadError` kind.
 STATUS_OF_KIND = {"missing": 400, "empty": 400, "format": 415, "corrupt": 400, "too_large": 413}
 
 # Pillow's warning filters are process-wide (``warnings.catch_warnings``): decode one image at a time

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocrlite.limits import read_text_capped
+from ocrlite.utils.limits import read_text_capped
 from ocrlite.synth.prose import ProseCorpus, load_prose, prose_line, word_window
 from ocrlite.synth.typeset import typeset
 

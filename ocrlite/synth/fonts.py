@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from ocrlite.charset import CHARSET_V2, PRINTABLE_ASCII
-from ocrlite.resources import FONTS_DIR
+from ocrlite.recognition.charset import CHARSET_V2, PRINTABLE_ASCII
+from ocrlite.utils.resources import FONTS_DIR
 
 FONT_DIR = FONTS_DIR  # ocrlite/data/fonts, or $OCRLITE_FONTS_DIR
 HOLDOUT_FONT_DIR = FONT_DIR / "holdout"

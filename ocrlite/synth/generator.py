@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocrlite.charset import Charset
+from ocrlite.recognition.charset import Charset
 from ocrlite.synth.augment import AugmentConfig, Augmenter
 from ocrlite.synth.fonts import FONT_DIR, FontInfo, by_family, load_fonts
 from ocrlite.synth.render import RenderConfig, render_line, small_caps_label

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -41,7 +40,7 @@ def load_prose(path: str) -> ProseCorpus:
         ValueError: the file holds no paragraph of at least two words.
     """
     groups: dict[str, list[tuple[str, ...]]] = {}
-    from ocrlite.limits import read_text_capped
+    from ocrlite.utils.limits import read_text_capped
 
     for line in read_text_capped(path, "prose file").splitlines():
         tag, _, text = line.partition("\t") if "\t" in line else ("doc", "", line)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocrlite.charset import CHARSET_V2
+from ocrlite.recognition.charset import CHARSET_V2
 from ocrlite.synth.fonts import FontInfo, get_font
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ocrlite.charset import Charset, normalize_text
-from ocrlite.limits import read_text_capped
-from ocrlite.resources import CORPUS_DIR  # ocrlite/data/corpus, or $OCRLITE_CORPUS_DIR
+from ocrlite.recognition.charset import Charset, normalize_text
+from ocrlite.utils.limits import read_text_capped
+from ocrlite.utils.resources import CORPUS_DIR  # ocrlite/data/corpus, or $OCRLITE_CORPUS_DIR
 from ocrlite.synth import documents, european
 from ocrlite.synth.prose import load_prose, prose_line
 from ocrlite.synth.typeset import typeset

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ocrlite.charset import Charset
-from ocrlite.preprocess import resize_to_height
-from ocrlite.locks import lock_target, release_target
-from ocrlite.progress import Progress
+from ocrlite.recognition.charset import Charset
+from ocrlite.recognition.preprocess import resize_to_height
+from ocrlite.utils.locks import lock_target, release_target
+from ocrlite.utils.progress import Progress
 from ocrlite.synth.fonts import FONT_DIR, get_font
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator
 
@@ -82,7 +82,7 @@ def write_synth_set(
     The set is written whole beside ``out`` (``.NAME.partial-PID``) and moved into place when complete:
     an existing ``out`` (the caller checks ``--force``) is replaced in one rename, never mixed with the
     new set, and a run that fails leaves nothing behind that blocks its retry. Two runs cannot write
-    the same ``out`` at once (:class:`~ocrlite.locks.FolderBusyError`).
+    the same ``out`` at once (:class:`~ocrlite.utils.locks.FolderBusyError`).
     """
     if fmt not in ("folder", "lmdb"):
         raise ValueError(f"unknown set format {fmt!r}; choose folder or lmdb")

@@ -1,0 +1,85 @@
+"""``ocrlite eval``: character error rate of a model on labelled sets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ocrlite.utils.limits import MAX_THREADS
+from ocrlite.cli.common import print_error, tsv_field, at_least, HelpFormatter, add_data_root, SetupError, load_recognizer_for, add_decoder_options
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score a checkpoint on labelled sets (CER, WER, line accuracy, lines/s)",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("sets", nargs="+", metavar="SET", help="folder with labels.tsv, or a .tsv file")
+    p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
+    p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
+    p.add_argument("--ignore-space", action="store_true", help="drop all whitespace before comparing")
+    p.add_argument("--errors", default=None, metavar="OUT.tsv", help="write the worst lines here")
+    p.add_argument("--worst", type=at_least(1), default=200, help="how many lines --errors keeps")
+    p.add_argument("--batch-size", type=at_least(1), default=64)
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None)
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    add_data_root(p)
+    add_decoder_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from ocrlite.datasets.line_sets import LabelFileError, read_label_set
+    from ocrlite.evaluation.evaluate import evaluate_lines
+
+    if args.errors and Path(args.errors).exists():
+        print_error(f"{args.errors}: exists; refusing to overwrite it (choose another --errors path)")
+        return 2
+    try:
+        rec = load_recognizer_for(args)
+    except SetupError as err:
+        print_error(str(err))
+        return 2
+    status = 0
+    results = []
+    for s in args.sets:
+        try:
+            lines, report = read_label_set(s)
+        except LabelFileError as err:
+            print_error(str(err))
+            status = 1
+            continue
+        if report.total_skipped:
+            print_error(report.summary())
+        if rec.ascii:  # score ASCII predictions against the ASCII form of the labels
+            from ocrlite.recognition.asciify import asciify
+
+            lines = [dataclasses.replace(line, text=asciify(line.text, rec.strip_accents)) for line in lines]
+        res = evaluate_lines(rec, lines, s, args.batch_size, args.fold_case, args.ignore_space)
+        for path, reason in res.failed:
+            print_error(f"{path}: {reason}")
+        if res.failed:
+            status = 1
+        results.append(res)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=1))
+    else:
+        print("set\tlines\tCER\tWER\tline_acc\tlines/s\tfailed")
+        for r in results:
+            sc = r.scores
+            print(f"{r.name}\t{sc.lines}\t{sc.cer:.2%}\t{sc.wer:.2%}\t{sc.accuracy:.2%}\t{r.lines_per_s:.1f}\t{len(r.failed)}")
+    if args.errors:
+        rows = sorted((row for r in results for row in r.rows), key=lambda x: -x[3])[: args.worst]
+        try:
+            with open(args.errors, "x", encoding="utf-8") as f:
+                f.write("path\ttruth\tprediction\tdistance\n")
+                for path, truth, pred, d in rows:
+                    f.write(f"{tsv_field(path)}\t{tsv_field(truth)}\t{tsv_field(pred)}\t{d}\n")
+        except OSError as err:
+            print_error(f"--errors {args.errors}: cannot write ({err.strerror or err})")
+            return 2
+    return status

@@ -1,0 +1,48 @@
+"""``ocrlite export``: export a checkpoint to ONNX (fp32 or int8)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from ocrlite.cli.common import print_error, HelpFormatter
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export a checkpoint to ONNX (dynamic batch and width; charset in the metadata)",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
+    p.add_argument("--out", required=True, help="the .onnx file to write")
+    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--int8", nargs="?", const="dynamic", default=None, choices=["dynamic", "dynamic-all", "static"],
+                   help="quantise to int8 (dynamic, the default: int8 weights for the BiLSTM and output layer, convs "
+                        "fp32 — smaller and faster on x86; dynamic-all: convs too, smallest but slow on x86; static: "
+                        "activations too, calibrated on synthetic lines, measured to lose far more accuracy)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+
+    from ocrlite.nn.checkpoint import CheckpointError
+    from ocrlite.nn.export import export_onnx
+    from ocrlite.recognition.zoo import NoDefaultWeightsError, default_weights_path
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        print_error(f"{out}: exists; pass --force to overwrite it")
+        return 2
+    try:
+        weights = args.weights or default_weights_path()
+        if args.weights and Path(args.weights).exists() and out.exists() and os.path.samefile(args.weights, out):
+            raise ValueError(f"{out}: is the input checkpoint; choose another --out")
+        export_onnx(weights, out, args.opset, args.int8)
+    except (CheckpointError, NoDefaultWeightsError, ValueError) as err:
+        print_error(str(err))
+        return 2
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB{', int8 ' + args.int8 if args.int8 else ''})")
+    return 0

@@ -1,0 +1,146 @@
+"""``ocrlite predict``: read line images or whole pages with a model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ocrlite.utils.limits import MAX_THREADS
+from ocrlite.cli.common import print_error, display_path, tsv_field, at_least, HelpFormatter, SetupError, load_recognizer_for, add_decoder_options, finish_records
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "predict",
+        help="recognise text-line images",
+        description="Recognise text-line images. PATH: an image, a folder of images, or a .txt/.tsv list "
+        "whose first column is an image path. Prints path<TAB>text<TAB>confidence per image, in input order.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--weights", help="model file, .onnx or .pt (default: the shipped default model)")
+    p.add_argument("--format", choices=["tsv", "json"], default="tsv")
+    p.add_argument("--batch-size", type=at_least(1), default=32)
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
+    p.add_argument("--page", action="store_true",
+                   help="each image is a whole page (scan, receipt, screenshot): find its lines, then read them; "
+                   "prints the page's text in reading order (--format json: every line's box and confidences)")
+    p.add_argument("--draw", default=None, metavar="OUT.png",
+                   help="with --page: write the page with numbered line boxes (several pages: OUT is a folder)")
+    p.add_argument("--force", action="store_true", help="let --draw replace existing files")
+    add_decoder_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ocrlite.inputs.lists import expand_inputs
+
+    if args.batch_size < 1:
+        print_error(f"--batch-size must be ≥ 1, got {args.batch_size}")
+        return 2
+    if args.draw and not args.page:
+        print_error("--draw needs --page (it draws the line boxes found on a page)")
+        return 2
+    try:
+        rec = load_recognizer_for(args)
+    except SetupError as err:
+        print_error(str(err))
+        return 2
+    items = expand_inputs(args.paths)
+    if args.page:
+        return _predict_pages(rec, items, args)
+    failed = 0
+    records = []
+    bad = {i for i, it in enumerate(items) if it.error}
+    paths = [it.path for i, it in enumerate(items) if i not in bad]
+    results = iter(rec.predict_paths(paths, batch_size=args.batch_size))
+    for i, item in enumerate(items):
+        if item.error:
+            print_error(f"{tsv_field(item.path)}: {item.error}")
+            failed += 1
+            continue
+        r = next(results)
+        if r.error:
+            print_error(f"{tsv_field(r.path)}: {r.error}")
+            failed += 1
+            continue
+        pred = r.prediction
+        assert pred is not None
+        if args.format == "tsv":
+            print(f"{tsv_field(r.path)}\t{pred.text}\t{pred.confidence:.4f}", flush=False)
+        else:
+            records.append(
+                {"path": display_path(r.path), "text": pred.text, "confidence": round(pred.confidence, 4),
+                 "char_confidences": [round(c, 4) for c in pred.char_confidences]}
+            )
+    return finish_records(records if args.format == "json" else None, failed, len(items), "inputs")
+
+
+def _draw_targets(draw: str, paths: list[str], several: bool) -> list[Path]:
+    """One drawing per page: ``DRAW`` itself, or ``DRAW/STEM.boxes.png`` with repeated stems made unique."""
+    from ocrlite.utils.outputs import unique_names
+
+    if not several:
+        return [Path(draw)]
+    return [Path(draw) / f"{stem}.boxes.png" for stem in unique_names([Path(p).stem for p in paths])]
+
+
+def _predict_pages(rec, items, args: argparse.Namespace) -> int:
+    """``predict --page``: one page per input image; text (or JSON) in input order; bad pages reported, others read."""
+    from ocrlite.inputs.images import ImageLoadError
+    from ocrlite.utils.outputs import OutputError, check_outputs, write_image
+    from ocrlite.pages.reader import draw_page
+
+    several = len(items) > 1
+    targets: list[Path] = []
+    if args.draw:
+        if several and Path(args.draw).exists() and not Path(args.draw).is_dir():
+            print_error(f"--draw {args.draw}: several pages need a folder for their drawings, and this is a file")
+            return 2
+        targets = _draw_targets(args.draw, [item.path for item in items], several)
+        try:  # before any page is read: never onto an input, no two drawings with one name, a format we write
+            check_outputs(targets, [item.path for item in items], args.force)
+        except OutputError as err:
+            print_error(f"--draw {err}")
+            return 2
+    failed, records = 0, []
+    for k, item in enumerate(items):
+        if item.error:
+            print_error(f"{tsv_field(item.path)}: {item.error}")
+            failed += 1
+            continue
+        try:
+            result = rec.read_page(item.path, batch_size=args.batch_size)
+        except (ImageLoadError, ValueError) as err:
+            print_error(f"{tsv_field(item.path)}: {err}")
+            failed += 1
+            continue
+        if not result.lines:  # a page with no text is a failure of that page (exit 1), not silently empty
+            print_error(f"{tsv_field(item.path)}: no text lines found")
+            failed += 1
+        if args.draw:
+            target = targets[k]
+            try:
+                write_image(target, draw_page(rec_gray(item.path), result))
+            except (OutputError, OSError, ImageLoadError) as err:
+                reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+                print_error(f"--draw {tsv_field(str(target))}: could not write the drawing ({reason})")
+                failed += 1
+        if args.format == "json":
+            records.append({"path": display_path(item.path), "skew_degrees": round(result.skew, 2),
+                            "rotated_180": result.rotated_180, "no_text": not result.lines,
+                            "lines": [line.to_dict() for line in result.lines]})
+        else:
+            if several:
+                print(f"{'' if k == 0 else chr(10)}# {tsv_field(item.path)}")
+            for line in result.lines:
+                print(line.text)
+    return finish_records(records if args.format == "json" else None, failed, len(items), "pages")
+
+
+def rec_gray(path: str):
+    """The page as read for drawing (same loader and limit as ``read_page``)."""
+    from ocrlite.inputs.images import load_gray
+    from ocrlite.pages.reader import MAX_PAGE_PIXELS
+
+    return load_gray(path, max_pixels=MAX_PAGE_PIXELS)

@@ -1,0 +1,68 @@
+"""``ocrlite serve``: the HTTP service."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ocrlite.utils.limits import MAX_THREADS
+from ocrlite.cli.common import print_error, at_least, HelpFormatter
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    from ocrlite.serve.config import ServeConfig
+
+    d = ServeConfig()
+    p = sub.add_parser(
+        "serve",
+        help="an HTTP service that reads lines and pages, with a page to try it at / (needs ocrlite[serve])",
+        description="Serve the recognizer over HTTP: POST /v1/lines (one or more line images), POST /v1/page "
+        "(a page image), GET /healthz, GET /v1/models, OpenAPI docs at /docs, and a page to drop an image on at /. "
+        "Images go in multipart fields named 'file'. Binds to this machine only unless --host says otherwise.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface — the "
+                   "service has no authentication)")
+    p.add_argument("--port", type=at_least(0, 65535), default=8000, help="TCP port (0: any free port, printed)")
+    p.add_argument("--weights", default=None, help="an .onnx model (default: the shipped default model)")
+    p.add_argument("--workers", type=at_least(1, 64), default=1,
+                   help="processes, each with its own copy of the model (docs/serve.md: how many for 2 or 16 cores)")
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None,
+                   help="onnxruntime threads per worker (default: cores / workers)")
+    p.add_argument("--max-bytes", type=at_least(1), default=d.max_bytes, help="largest request body in bytes (413)")
+    p.add_argument("--max-pixels", type=at_least(1), default=d.max_pixels,
+                   help="largest image in pixels, checked before decoding (413)")
+    p.add_argument("--max-files", type=at_least(1, 1024), default=d.max_files, help="line images per /v1/lines request")
+    p.add_argument("--timeout", type=float, default=d.timeout, help="seconds a request may take, upload included (503)")
+    p.add_argument("--queue", type=at_least(1, 4096), default=d.queue,
+                   help="requests a worker holds at once; one more is answered 503 with Retry-After")
+    p.add_argument("--batch-size", type=at_least(1), default=d.batch_size, help="lines per recognition batch")
+    p.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log each request")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ocrlite.utils.extras import MissingExtraError, available, require
+
+    try:
+        for module in ("fastapi", "uvicorn", "fastapi_offline"):
+            require(module, "ocrlite serve")
+        if not (available("python_multipart") or available("multipart")):  # its module's name until 0.0.13
+            require("python_multipart", "ocrlite serve")
+    except MissingExtraError as err:
+        print_error(str(err))
+        return 2
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        print_error(f"--timeout must be a positive number of seconds, got {args.timeout}")
+        return 2
+    from ocrlite.serve.config import ServeConfig
+    from ocrlite.serve.run import serve
+
+    config = ServeConfig(weights=args.weights, threads=args.threads, max_bytes=args.max_bytes,
+                         max_pixels=args.max_pixels, max_files=args.max_files, timeout=args.timeout,
+                         queue=args.queue, batch_size=args.batch_size)
+    try:
+        return serve(config, args.host, args.port, args.workers, args.access_log)
+    except ValueError as err:
+        print_error(str(err))
+        return 2

@@ -1,0 +1,157 @@
+"""Read a whole page: find its lines (:func:`ocrlite.pages.find_lines`), recognise them in
+width-bucketed batches, return them in reading order; draw the boxes for a person to check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocrlite.recognition.reader import BaseRecognizer, ImageInput, check_batch_size
+from ocrlite.pages import FinderConfig, LineBox, find_lines
+from ocrlite.recognition.preprocess import prepare
+
+#: Pages larger than this are refused (a 600 dpi A3 scan is about 70 MP).
+MAX_PAGE_PIXELS = 120_000_000
+#: Lines read both ways round to tell an upside-down page (the widest ones: most letters).
+ORIENTATION_SAMPLE = 8
+#: Turned round, the sample must read this much more confidently for the page to be turned.
+ORIENTATION_MARGIN = 0.05
+
+
+@dataclass
+class PageLine:
+    """One recognised line of a page.
+
+    Attributes:
+        box: the line's box on the page as given (``box.corners``: ``(4, 2)`` x, y pixel corners,
+            clockwise from the top-left of the text, so a skewed or upside-down page gives a rotated box).
+        text: what the line reads.
+        confidence: line confidence in [0, 1] (the mean of ``char_confidences``).
+        char_confidences: one confidence per character of ``text``.
+    """
+
+    box: LineBox
+    text: str
+    confidence: float
+    char_confidences: list[float]
+
+    def __repr__(self) -> str:
+        x, y = self.box.corners[0]
+        return f"PageLine(text={self.text!r}, confidence={self.confidence:.3f}, at=({x:.0f}, {y:.0f}))"
+
+    def to_dict(self) -> dict:
+        return {"box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box.corners], "text": self.text,
+                "confidence": round(self.confidence, 4),
+                "char_confidences": [round(c, 4) for c in self.char_confidences]}
+
+
+@dataclass
+class PageResult:
+    """The lines of a page in reading order, the skew corrected (degrees), and whether it was read upside down."""
+
+    lines: list[PageLine]
+    skew: float
+    rotated_180: bool
+
+    @property
+    def text(self) -> str:
+        """The page's text: its lines in reading order, one per line."""
+        return "\n".join(line.text for line in self.lines)
+
+    def __repr__(self) -> str:
+        first = repr(self.lines[0].text) if self.lines else "none"
+        return (f"PageResult({len(self.lines)} lines, skew={self.skew:.1f}°, rotated_180={self.rotated_180}, "
+                f"first line {first})")
+
+
+def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndarray]:
+    h, w = upright.shape
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        py, px = int(round(0.2 * glyph)) + 1, int(round(0.3 * glyph)) + 1
+        out.append(upright[max(0, y0 - py): min(h, y1 + py), max(0, x0 - px): min(w, x1 + px)])
+    return out
+
+
+def _recognise(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
+    prepared = [prepare(c, rec.preprocess) for c in crops]
+    return rec.predict_sorted(prepared, batch_size)
+
+
+def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None = None, batch_size: int = 32,
+              check_upside_down: bool = True) -> PageResult:
+    """Find and recognise the lines of ``gray`` (``(H, W)`` uint8).
+
+    An upside-down page is detected by its widest lines: up to :data:`ORIENTATION_SAMPLE` of them
+    are also read turned round, and the page is turned when that reads clearly more confidently.
+    (Upside-down print can read with a high confidence — "uoıʇɐɯɹoɟuı" looks like letters — so the
+    comparison is always made, not only when the page reads poorly.)
+
+    Raises:
+        ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
+    """
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError("the page has no pixels")
+    if gray.size > MAX_PAGE_PIXELS:
+        raise ValueError(f"the page is {gray.shape[1]}x{gray.shape[0]} px, over the "
+                         f"{MAX_PAGE_PIXELS // 1_000_000} MP limit")
+    layout = find_lines(gray, config)
+    if not layout.lines:
+        return PageResult([], layout.skew, False)
+    crops = _crops(layout.upright, layout.boxes_upright, layout.glyph_height)
+    rotated = False
+    predictions = _recognise(rec, crops, batch_size)
+    if check_upside_down:
+        sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
+        upright_conf = float(np.mean([predictions[i].confidence for i in sample]))
+        flipped_conf = float(np.mean([p.confidence for p in _recognise(
+            rec, [crops[i][::-1, ::-1] for i in sample], batch_size)]))
+        if flipped_conf > upright_conf + ORIENTATION_MARGIN:
+            rotated = True
+            flipped = np.ascontiguousarray(gray[::-1, ::-1])
+            result = read_page(rec, flipped, config, batch_size, check_upside_down=False)
+            h, w = gray.shape
+            for line in result.lines:  # boxes back on the page as given
+                line.box.corners = np.stack([w - line.box.corners[:, 0], h - line.box.corners[:, 1]], 1)[[2, 3, 0, 1]]
+            return PageResult(result.lines, result.skew, True)
+    lines = [PageLine(box, p.text, p.confidence, list(p.char_confidences))
+             for box, p in zip(layout.lines, predictions)]
+    lines = [line for line in lines if line.text.strip()]
+    return PageResult(lines, layout.skew, rotated)
+
+
+def draw_page(gray: np.ndarray, result: PageResult) -> np.ndarray:
+    """The page in colour with each line's box and its reading-order number: ``(H, W, 3)`` uint8 BGR."""
+    canvas = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    thickness = max(1, int(round(max(gray.shape) / 1000)))
+    for k, line in enumerate(result.lines, 1):
+        pts = np.round(line.box.corners).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [pts], True, (0, 0, 230), thickness)
+        x, y = pts[0, 0]
+        size = max(0.35, line.box.height / 40)
+        cv2.putText(canvas, str(k), (int(x), int(max(10, y - 2))), cv2.FONT_HERSHEY_SIMPLEX, size, (200, 60, 0),
+                    max(1, thickness), cv2.LINE_AA)
+    return canvas
+
+
+class PageReading:
+    """Mixin that gives a line recognizer (a :class:`~ocrlite.recognition.reader.BaseRecognizer`) a
+    ``read_page`` method; the public recognizers (:mod:`ocrlite.api`) are line engine + this."""
+
+    def read_page(self: BaseRecognizer, image: ImageInput, config=None, batch_size: int = 32, channel_order: str = "RGB"):
+        """Find the lines of a whole page and recognise them (see :func:`ocrlite.pages.reader.read_page`).
+
+        Args:
+            image: the page: a path, a PIL image or a numpy array (see :meth:`to_gray`).
+            config: :class:`ocrlite.pages.FinderConfig` (None: defaults).
+            channel_order: of an ``(h, w, 3)`` array: "RGB" (PIL, most libraries) or "BGR" (``cv2.imread``).
+
+        Returns:
+            :class:`ocrlite.pages.reader.PageResult`: lines in reading order with box, text and confidences.
+        """
+        check_batch_size(batch_size)
+        gray = self.to_gray(image, channel_order, max_pixels=MAX_PAGE_PIXELS)
+        return read_page(self, gray, config, batch_size)

@@ -1,0 +1,84 @@
+"""The shipped-model registry and engine choice (torch-free, so the onnxruntime path never imports torch).
+
+The package ships the default model — ``ocrlite/models/default.onnx`` (int8, what ``ocrlite predict``
+and :func:`ocrlite.load` run with onnxruntime) and ``default.pt`` (the torch checkpoint it was exported
+from, for the torch engine and fine-tuning) — and the fastest model, ``fast.onnx`` / ``fast.pt``. With no
+``--weights``, ``--engine auto`` runs the ONNX file when onnxruntime is installed (≈5× faster than torch
+at batch 1 on CPU) and the torch checkpoint otherwise. Which backbone and why: weights/README.md (the
+model card, in the repository with the backbone-comparison checkpoints).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from ocrlite.utils.resources import MODELS_DIR, REPO_WEIGHTS_DIR
+
+
+#: Where the shipped models live (``ocrlite/models`` inside the package), overridable by $OCRLITE_WEIGHTS_DIR.
+WEIGHTS_DIR = MODELS_DIR
+#: The shipped default model's file stem (an Xception, chosen by the backbone comparison; weights/README.md).
+DEFAULT_MODEL = "default"
+#: The shipped speed-first model's file stem (a MobileNet: about 2× the default's lines/s, less accurate).
+FAST_MODEL = "fast"
+#: Shipped files named for their role rather than their backbone.
+ROLE_MODELS = (DEFAULT_MODEL, FAST_MODEL)
+#: ``--engine`` values.
+ENGINES = ("auto", "torch", "onnx")
+
+
+class NoDefaultWeightsError(FileNotFoundError):
+    """No ``--weights`` was given and no default model is shipped."""
+
+
+def default_weights_path(suffix: str = ".pt") -> Path:
+    """The shipped default model: ``.pt`` (torch checkpoint) or ``.onnx`` (its export).
+
+    Raises:
+        NoDefaultWeightsError: it is not there.
+    """
+    path = WEIGHTS_DIR / f"{DEFAULT_MODEL}{suffix}"
+    if not path.is_file():
+        how = "a checkpoint from `ocrlite train`" if suffix == ".pt" else "a model from `ocrlite export`"
+        raise NoDefaultWeightsError(f"no default model at {path}; pass --weights FILE ({how})")
+    return path
+
+
+def shipped_checkpoints() -> list[Path]:
+    """Every shipped torch checkpoint, sorted by name: the package's models, and in a source checkout
+    the repository's ``weights/*.pt`` too (the backbone comparison)."""
+    found = {p.name: p for p in sorted(WEIGHTS_DIR.glob("*.pt"))}
+    if REPO_WEIGHTS_DIR.is_dir() and REPO_WEIGHTS_DIR.resolve() != WEIGHTS_DIR.resolve():
+        for p in sorted(REPO_WEIGHTS_DIR.glob("*.pt")):
+            found.setdefault(p.name, p)
+    return [found[name] for name in sorted(found)]
+
+
+def onnxruntime_available() -> bool:
+    """onnxruntime can be imported (without importing it)."""
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def resolve_engine(engine: str, weights: str | Path | None) -> tuple[str, Path]:
+    """The engine (``torch`` or ``onnx``) and model file that a command should use.
+
+    ``auto``: a given file decides by its suffix (``.onnx`` → onnx, anything else → torch); with no
+    file, the default model's ``.onnx`` when onnxruntime is installed and the file ships, else its ``.pt``.
+
+    Raises:
+        ValueError: unknown engine (lists the valid ones).
+        NoDefaultWeightsError: no file was given and the default one is missing.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if weights is not None:
+        path = Path(weights)
+        if engine == "auto":
+            engine = "onnx" if path.suffix.lower() == ".onnx" else "torch"
+        return engine, path
+    if engine == "auto":
+        onnx_default = WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
+        engine = "onnx" if onnxruntime_available() and onnx_default.is_file() else "torch"
+    return engine, default_weights_path(".onnx" if engine == "onnx" else ".pt")
+
