@@ -204,11 +204,11 @@ def test_unknown_backbone_lists_choices(tmp_path, capsys):
 
 
 def test_gpu_script_continues_a_run_with_more_workers(tmp_path):
-    """scripts/train_gpu.sh's logic on the CPU: resume with more data workers, save last.pt where it was."""
+    """scripts/train/train_gpu.sh's logic on the CPU: resume with more data workers, save last.pt where it was."""
     out = tmp_path / "run"
     assert main(["train", *TINY, "--out", str(out), "--steps", "12", "--val-every", "12", "--stop-at", "4"]) == 0
     env = {**os.environ, "DEVICE": "cpu", "WORKERS": "2", "PYTHON": sys.executable, "OMP_THREAD_LIMIT": "1"}
-    script = Path(__file__).resolve().parent.parent / "scripts" / "train_gpu.sh"
+    script = Path(__file__).resolve().parent.parent / "scripts" / "train" / "train_gpu.sh"
     res = subprocess.run(["bash", str(script), str(out), "--stop-at", "8"], capture_output=True, text=True,
                          env=env, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "ship" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -51,7 +51,7 @@ def test_tune_tries_both_trim_settings(trained_checkpoint, line_images):
 
 def test_shipped_scale_travels_to_onnx_and_cli_override(tmp_path, trained_checkpoint, labelled_set, capsys):
     shipped = tmp_path / "shipped.pt"
-    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "ship_weights.py"), str(trained_checkpoint),
+    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "ship" / "ship_weights.py"), str(trained_checkpoint),
                           str(shipped), "--width-scale", "1.25", "--trim-to-text"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     rec = Recognizer.load(shipped)

@@ -6,7 +6,7 @@ The generator A/B of issue 14 — held-out families, document and prose lines, c
         --text-sources prose heading list_item citation caption table_row footnote equation
     ocrlite synth --out /tmp/doc_unseen_degraded --n 1200 --seed 41 --fonts ocrlite/data/fonts/holdout \\
         --text-sources prose heading list_item citation caption table_row footnote equation
-    python scripts/eval_by_style.py /tmp/doc_unseen_clean /tmp/doc_unseen_degraded \\
+    python scripts/bench/eval_by_style.py /tmp/doc_unseen_clean /tmp/doc_unseen_degraded \\
         --weights weights/xception.pt weights/runs/xception_gen2/best.pt --tesseract
 
 (the two sets share seed, fonts and text: only the degradation differs). Every model reads at

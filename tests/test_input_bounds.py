@@ -1,4 +1,4 @@
-"""Reliability, round 3: one test per class of fault (docs/robustness.md lists the classes and bounds).
+"""Bounds on inputs and outputs: one test per class of fault (docs/robustness.md lists the classes and bounds).
 
 Damaged data sets, unbounded inputs, outputs written onto inputs, data sets reaching outside their
 folder, tracebacks on bad environments and API types, and answers that were silently wrong.

@@ -1,7 +1,7 @@
 """Measure a trained model's CER at several horizontal stretches, with and without cutting lines to
 their text band, and pick the best ``width_scale`` and ``trim_to_text``.
 
-    python scripts/tune_width_scale.py WEIGHTS --sets SET [SET ...] [--grid 0.9,1.0,1.1,...]
+    python scripts/ship/tune_width_scale.py WEIGHTS --sets SET [SET ...] [--grid 0.9,1.0,1.1,...]
         [--trim both|on|off|stored] [--fold-case]
 
 Each line is resized to the model height (aspect kept) and then stretched by the factor: more columns
@@ -11,7 +11,7 @@ the sets (ties go to the factor nearest 1.0, then to no trimming). ``trim_to_tex
 the rows its text occupies before resizing (``ocrlite.recognition.text_band``): loose crops are then read at the
 letter size of tight ones. Tune on synthetic validation lines, not on the set you report: ``ocrlite synth --out /tmp/tune_seen --n 1000 --seed 31`` and
 ``ocrlite synth --out /tmp/tune_unseen --n 1000 --seed 32 --fonts ocrlite/data/fonts/holdout``. Store the
-result in a shipped file with ``scripts/ship_weights.py SRC DEST --width-scale X --trim-to-text``, or
+result in a shipped file with ``scripts/ship/ship_weights.py SRC DEST --width-scale X --trim-to-text``, or
 try it with ``ocrlite predict/eval --width-scale X --trim-to-text``.
 """
 

@@ -1,6 +1,6 @@
 """Where a training step's time goes: data wait, forward, CTC loss, backward, optimizer, validation.
 
-    python scripts/profile_train.py [--backbone xception] [--steps 80] [--threads 2] [--workers 1]
+    python scripts/bench/profile_train.py [--backbone xception] [--steps 80] [--threads 2] [--workers 1]
         [--batch-size 32] [--batches-per-chunk 32] [--val ../shared/data/sroie_dev]
 
 Runs the real training loop (`ocrlite train`'s Trainer, data worker and batches) in a temporary run

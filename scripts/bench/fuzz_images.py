@@ -1,6 +1,6 @@
 """Fuzz the image loader through every format Pillow can read or write: count uncaught exceptions.
 
-    python scripts/fuzz_images.py [--n 10000] [--seed 0]
+    python scripts/bench/fuzz_images.py [--n 10000] [--seed 0]
 
 Seeds are valid files in every format Pillow writes here (PNG, JPEG, BMP, TIFF, GIF, WebP, PPM/PGM/PBM,
 ICO, TGA, PCX, SGI, EPS, PDF, IM, DIB, JPEG 2000, ...), each with and without EXIF where the format

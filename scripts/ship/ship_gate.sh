@@ -2,8 +2,8 @@
 # Ship only when better: reads every proxy the default model is judged on with the shipped model and
 # one or more candidates, side by side (batch 1, 1 thread, each model at its stored width scale).
 #
-#   scripts/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]
-#   SHIPPED=ocrlite/models/default.pt SETS=/tmp/ocrlite_gate TESSERACT=1 scripts/ship_gate.sh weights/runs/campaign/best.pt
+#   scripts/ship/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]
+#   SHIPPED=ocrlite/models/default.pt SETS=/tmp/ocrlite_gate TESSERACT=1 scripts/ship/ship_gate.sh weights/runs/campaign/best.pt
 #
 # Proxies (the synthetic ones are rendered into $SETS once, from fixed seeds, in the 22 held-out font
 # families no model trains on):
@@ -13,7 +13,7 @@
 #   receipt_unseen                          $N (1,200) receipt lines, numbers, dates, codes, addresses (case-sensitive)
 #   sroie_dev                               3,175 real receipt lines ($SROIE), case folded
 set -euo pipefail
-(( $# >= 1 )) || { echo "usage: scripts/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]" >&2; exit 2; }
+(( $# >= 1 )) || { echo "usage: scripts/ship/ship_gate.sh CANDIDATE.pt [CANDIDATE.pt ...]" >&2; exit 2; }
 SHIPPED=${SHIPPED:-ocrlite/models/default.pt}
 SETS=${SETS:-/tmp/ocrlite_gate}
 SROIE=${SROIE:-../shared/data/sroie_dev}
@@ -36,7 +36,7 @@ make_set receipt_unseen 43 --text-sources "${RECEIPT_SOURCES[@]}"
 
 tess=()
 [[ -n "${TESSERACT:-}" ]] && tess=(--tesseract)
-python scripts/eval_by_style.py --ascii "$SETS/doc_unseen_clean" "$SETS/doc_unseen_degraded" "$SETS/receipt_unseen" \
+python scripts/bench/eval_by_style.py --ascii "$SETS/doc_unseen_clean" "$SETS/doc_unseen_degraded" "$SETS/receipt_unseen" \
     --weights "$SHIPPED" "$@" "${tess[@]}"
 
 echo

@@ -1,13 +1,13 @@
 """Turn a run's best.pt into a shipped inference-only checkpoint (fp16 storage, restored to fp32 on load).
 
-    python scripts/ship_weights.py weights/runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]]
+    python scripts/ship/ship_weights.py weights/runs/mobilenet/best.pt weights/mobilenet.pt [--onnx [--int8 MODE]]
         [--width-scale X] [--trim-to-text | --no-trim-to-text] [--force]
 
 Keeps the model, charset, preprocessing, validation metrics and training settings; drops
 anything else. ``--onnx`` also writes the ONNX export next to it (``ocrlite/models/default.onnx``: what
 `ocrlite predict` runs by default when onnxruntime is installed), fp32 or quantised with
 ``--int8 MODE`` (the modes of ``ocrlite export --int8``). ``--width-scale X`` stores the horizontal
-stretch measured by ``scripts/tune_width_scale.py`` in the file's preprocessing settings (default:
+stretch measured by ``scripts/ship/tune_width_scale.py`` in the file's preprocessing settings (default:
 keep the source's). Refuses to overwrite an existing file unless --force.
 """
 
@@ -28,7 +28,7 @@ def portable_train_settings(train: dict | None) -> dict | None:
     if not isinstance(train, dict):
         return train
     out = dict(train)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for key in ("fonts", "out"):
         value = out.get(key)
         if isinstance(value, str) and Path(value).is_absolute():

@@ -1,6 +1,6 @@
 """Whole-page reading: ocrlite's line finder + recognizer against Tesseract's page modes.
 
-    python scripts/bench_pages.py --pages ../shared/data/sroie_pages_dev --synthetic 30 [--weights FILE]
+    python scripts/bench/bench_pages.py --pages ../shared/data/sroie_pages_dev --synthetic 30 [--weights FILE]
 
 Sets: the annotated receipts of ``--pages`` (``images/NNN.jpg`` + ``boxes/NNN.csv``, SROIE
 layout) and ``--synthetic`` rendered pages (prose in two columns, tables, receipts; held-out

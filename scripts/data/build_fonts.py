@@ -2,7 +2,7 @@
 
 Maintainer tool (needs ``apt-get`` and ``dpkg-deb``; run once, its output is committed):
 
-    python scripts/build_fonts.py --debs /tmp/fontdebs --out ocrlite/data/fonts --force
+    python scripts/data/build_fonts.py --debs /tmp/fontdebs --out ocrlite/data/fonts --force
 
 For every package in :data:`PACKAGES` it downloads the ``.deb`` (``apt-get download``) unless
 it is already in ``--debs``, unpacks it, reads every ``.ttf``/``.otf`` with fontTools, keeps the

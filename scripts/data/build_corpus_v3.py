@@ -1,6 +1,6 @@
 """Build generator v3's European-language texts, ``ocrlite/data/corpus/lang/`` (maintainer tool; output committed).
 
-    python scripts/build_corpus_v3.py --debs /tmp/textdebs --out ocrlite/data/corpus/lang --force
+    python scripts/data/build_corpus_v3.py --debs /tmp/textdebs --out ocrlite/data/corpus/lang --force
 
 Needs ``apt-get``, ``dpkg-deb`` and ``groff`` (Debian), and ``Faker`` and ``wordfreq`` (PyPI) at build time
 only; nothing here runs when a user trains. For each language of :data:`LANGUAGES` it writes:
@@ -16,7 +16,7 @@ only; nothing here runs when a user trains. For each language of :data:`LANGUAGE
 
 Every tenth paragraph is held out of training into ``--judge`` (``data/corpus_judge/LANG.prose.txt``), with
 English running text from packages the English corpus never used (:data:`ENGLISH_JUDGE`), for the judge
-sets of ``scripts/make_judge_sets.py``: the judge reads text no model was trained on.
+sets of ``scripts/data/make_judge_sets.py``: the judge reads text no model was trained on.
 """
 
 from __future__ import annotations

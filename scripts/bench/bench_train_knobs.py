@@ -1,6 +1,6 @@
 """The training-step knobs, measured on the bare step: memory format, bf16, batch size, torch.compile, op shares.
 
-    python scripts/bench_train_knobs.py [--backbone xception] [--threads 2] [--width 384] [--steps 6] [--compile]
+    python scripts/bench/bench_train_knobs.py [--backbone xception] [--threads 2] [--width 384] [--steps 6] [--compile]
 
 One model (the `ocrlite train` default size, BiLSTM-96, AdamW) trains on random batches of
 ``(B, 1, 32, width)``; each variant gets its own fresh model, two warm-up steps and the median of

@@ -8,7 +8,7 @@ count runs the clients for ``--duration`` seconds: requests/s, p50/p95/p99 laten
 the server's memory (RSS of the server and its workers) at start, every minute, and at the end.
 Traffic only goes to the loopback address; every loop is bounded in time.
 
-    python scripts/load_serve.py --clients 1 8 32 --duration 30 --soak 600
+    python scripts/bench/load_serve.py --clients 1 8 32 --duration 30 --soak 600
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def rss_mb(pid: int) -> float:

@@ -1,6 +1,6 @@
 """Synthetic-line throughput on one core, with and without augmentation (generator-v2 target: ≥ 500 lines/s).
 
-    python scripts/bench_synth.py [--n 2000] [--height 32] [--warmup 20000]
+    python scripts/bench/bench_synth.py [--n 2000] [--height 32] [--warmup 20000]
 
 Each configuration renders the same indices after a warm-up; the median of 3 repeats is reported.
 Lines are rendered, augmented, and resized to the model height (what training consumes). The

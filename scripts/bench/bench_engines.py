@@ -1,6 +1,6 @@
 """Torch eager vs ONNX fp32 vs ONNX int8 (dynamic and dynamic-all), side by side in one run, per shipped model.
 
-    python scripts/bench_engines.py --sets ../shared/data/sroie_dev SYNTH_SET [--weights weights/*.pt] [--limit N]
+    python scripts/bench/bench_engines.py --sets ../shared/data/sroie_dev SYNTH_SET [--weights weights/*.pt] [--limit N]
         [--engines torch fp32 int8 int8-all]
 
 For each checkpoint: export ONNX fp32, int8 dynamic (BiLSTM + output layer) and int8 dynamic-all

@@ -5,12 +5,12 @@
 # exists is resumed with its own schedule, so this script can be stopped (Ctrl-C saves last.pt) and
 # started again.
 #
-#   scripts/train_comparison.sh [BACKBONE ...] [-- EXTRA TRAIN OPTIONS]
-#   scripts/train_comparison.sh squeezenet xception                       # 2 CPU cores: ~0.5-1.5 h each
-#   scripts/train_comparison.sh -- --device cuda --workers 14 --threads 2  # a GPU machine: data workers are the limit
+#   scripts/train/train_comparison.sh [BACKBONE ...] [-- EXTRA TRAIN OPTIONS]
+#   scripts/train/train_comparison.sh squeezenet xception                       # 2 CPU cores: ~0.5-1.5 h each
+#   scripts/train/train_comparison.sh -- --device cuda --workers 14 --threads 2  # a GPU machine: data workers are the limit
 #
-# Then tune and ship each: python scripts/tune_width_scale.py $ROOT/NAME/best.pt --sets /tmp/tune_seen /tmp/tune_unseen
-#                           python scripts/ship_weights.py $ROOT/NAME/best.pt weights/NAME.pt --width-scale X
+# Then tune and ship each: python scripts/ship/tune_width_scale.py $ROOT/NAME/best.pt --sets /tmp/tune_seen /tmp/tune_unseen
+#                           python scripts/ship/ship_weights.py $ROOT/NAME/best.pt weights/NAME.pt --width-scale X
 set -euo pipefail
 
 VAL_SET=${VAL_SET:-../shared/data/sroie_dev}
@@ -23,7 +23,7 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do backbones+=("$1"); shift; done
 
 for name in "${backbones[@]}"; do
     if [[ -f "$ROOT/$name/last.pt" ]]; then
-        python scripts/run_finished.py "$ROOT/$name" && { echo "$ROOT/$name: finished" >&2; continue; }
+        python scripts/train/run_finished.py "$ROOT/$name" && { echo "$ROOT/$name: finished" >&2; continue; }
         ocrlite train --out "$ROOT/$name" --resume "$@"
     else
         val=()

@@ -1,6 +1,6 @@
 """Split a labelled line set into a fine-tune part and a held-out part by group (never one group in both).
 
-    python scripts/split_set.py ../shared/data/sroie_dev --group 'r(\\d+)_' --holdout 0.2 --out /tmp/sroie_split
+    python scripts/data/split_set.py ../shared/data/sroie_dev --group 'r(\\d+)_' --holdout 0.2 --out /tmp/sroie_split
 
 Lines of one receipt (page, document) share a group: the first match of ``--group`` (a regular
 expression; its first capture group if it has one) in the image path. Groups go to the held-out

@@ -1,6 +1,6 @@
 """Build the judge sets for charset v2 / generator v3 models, regenerable by this one command:
 
-    python scripts/make_judge_sets.py --out judge            # ~3,100 lines × 2 (clean and degraded)
+    python scripts/data/make_judge_sets.py --out judge            # ~3,100 lines × 2 (clean and degraded)
 
 Every line is drawn in the held-out font families (``ocrlite/data/fonts/holdout``: no model trains on
 them), family first then a face, so all four styles appear. Running text comes from the paragraphs
@@ -36,7 +36,7 @@ from ocrlite.synth.render import RenderConfig
 from ocrlite.synth.text import LANG_DIR, SOURCE_WEIGHTS
 from ocrlite.synth.writer import write_synth_set
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 JUDGE_TEXT = REPO / "data" / "corpus_judge"
 LANGUAGES = ("fr", "de", "es", "it", "pt", "nl")
 SEED = 20261201

@@ -1,8 +1,8 @@
 """Exit 0 if a training run has reached the end of its declared schedule, 1 if not, 2 if it has no
-readable ``last.pt``. For shell scripts that resume or ship runs (``scripts/train_comparison.sh``,
-``scripts/ship_comparison.sh``).
+readable ``last.pt``. For shell scripts that resume or ship runs (``scripts/train/train_comparison.sh``,
+``scripts/ship/ship_comparison.sh``).
 
-    python scripts/run_finished.py RUN_DIR
+    python scripts/train/run_finished.py RUN_DIR
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def run_finished(run_dir: str | Path) -> bool:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python scripts/run_finished.py RUN_DIR", file=sys.stderr)
+        print("usage: python scripts/train/run_finished.py RUN_DIR", file=sys.stderr)
         return 2
     try:
         return 0 if run_finished(argv[0]) else 1

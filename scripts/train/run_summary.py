@@ -1,6 +1,6 @@
 """Markdown summary of training runs for the model card: totals, the shipped step, and the validation curve.
 
-    python scripts/run_summary.py weights/runs/mobilenet weights/runs/shufflenet [--curve] [--plot curves.png]
+    python scripts/train/run_summary.py weights/runs/mobilenet weights/runs/shufflenet [--curve] [--plot curves.png]
 
 Reads RUN_DIR/metrics.jsonl (one line per validation) and RUN_DIR/best.pt's metrics — or, in a
 fresh checkout where runs hold only their committed metrics.jsonl, the metrics of the shipped

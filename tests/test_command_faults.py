@@ -345,7 +345,7 @@ def test_model_configs_validate_their_numbers():
 def _fuzz_module():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("fuzz_images", REPO / "scripts" / "fuzz_images.py")
+    spec = importlib.util.spec_from_file_location("fuzz_images", REPO / "scripts" / "bench" / "fuzz_images.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

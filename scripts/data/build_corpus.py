@@ -2,7 +2,7 @@
 
 Maintainer tool (needs ``apt-get`` and ``dpkg-deb``; its output is committed):
 
-    python scripts/build_corpus.py --debs /tmp/textdebs --out ocrlite/data/corpus
+    python scripts/data/build_corpus.py --debs /tmp/textdebs --out ocrlite/data/corpus
 
 Sources (all in Debian main, redistributable; licences copied to ``ocrlite/data/corpus/licenses/``):
 

@@ -1,6 +1,6 @@
 """Training speed per backbone: samples/s of the training step at batch 32, H = 32.
 
-    python scripts/bench_train.py [--threads 2] [--samples 1024] [--chunks 8 32] [--backbones ...] [--bf16]
+    python scripts/bench/bench_train.py [--threads 2] [--samples 1024] [--chunks 8 32] [--backbones ...] [--bf16]
 
 Uses the settings `ocrlite train` uses by default (default-size models, BiLSTM-96, AdamW,
 channels_last, fp32; bf16 autocast with --bf16). Every backbone trains on the same
@@ -9,7 +9,7 @@ them: ``--chunks 8 32`` compares sorting 8 batches at a time (runs before TrainC
 with 32 (the default now) on the same lines. The rate is lines over the summed step time after
 one warm-up step: wide batches cost more than narrow ones, so this is the rate a run gets, not a
 median of per-batch rates. Data generation is not timed (it runs in a separate worker during
-training; scripts/profile_train.py times the whole loop). Run it with nothing else busy.
+training; scripts/bench/profile_train.py times the whole loop). Run it with nothing else busy.
 """
 
 from __future__ import annotations
