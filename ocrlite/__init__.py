@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from ocrlite.recognition.reader import BaseRecognizer
 
 
-def load(weights: str | Path | None = None, engine: str = "auto", threads: int | None = None) -> BaseRecognizer:
+def load(weights: str | Path | None = None, engine: str = "auto", threads: int | None = None,
+         detector: str = "auto") -> BaseRecognizer:
     """Open a recognizer: by default the shipped default model on the fastest engine installed.
 
     Args:
@@ -37,6 +38,8 @@ def load(weights: str | Path | None = None, engine: str = "auto", threads: int |
         engine: ``auto`` (onnxruntime for ``.onnx`` files and, with no ``weights``, whenever it is
             installed — about 5× faster than torch at batch 1; torch otherwise), ``onnx`` or ``torch``.
         threads: CPU threads for the engine (None: its own default).
+        detector: how ``read_page`` finds lines: ``auto`` (the shipped learned detector when it ships),
+            ``learned`` (a DB detector: any background, any rotation) or ``classic`` (binarise and cut).
 
     Returns:
         An :class:`~ocrlite.api.OnnxRecognizer` or a torch :class:`~ocrlite.api.Recognizer`;
@@ -48,8 +51,11 @@ def load(weights: str | Path | None = None, engine: str = "auto", threads: int |
             is missing (the message says which extra to install).
     """
     from ocrlite.api import load_recognizer
+    from ocrlite.pages.reader import resolve_detector
 
-    return load_recognizer(weights, engine, threads)
+    reader = load_recognizer(weights, engine, threads)
+    reader.detector = resolve_detector(detector)
+    return reader
 
 
 def __getattr__(name: str) -> Any:

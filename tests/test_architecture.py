@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ocrlite"
 LAYERS = {
     "utils": 0,
     "inputs": 1,
-    "recognition": 2,
+    "recognition": 2, "detection": 2,
     "datasets": 3, "synth": 3,
     "nn": 4, "pages": 4,
     "api": 5,

@@ -116,7 +116,7 @@ def add_decoder_options(p: argparse.ArgumentParser) -> None:
                    help="with or without --ascii: letters in ASCII too (é → e, ß → ss, Œ → OE); every text is ASCII")
     p.add_argument("--width-scale", type=float, default=None, metavar="X",
                    help="stretch lines horizontally by X after resizing to the model height (default: the "
-                   "value stored in the model file; scripts/tune_width_scale.py measures the best one)")
+                   "value stored in the model file; scripts/ship/tune_width_scale.py measures the best one)")
     p.add_argument("--trim-to-text", action=argparse.BooleanOptionalAction, default=None,
                    help="cut each line to the rows its text occupies before resizing, so loose crops are read "
                    "at the letter size of tight ones (default: the setting stored in the model file)")

@@ -25,6 +25,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--page", action="store_true",
                    help="each image is a whole page (scan, receipt, screenshot): find its lines, then read them; "
                    "prints the page's text in reading order (--format json: every line's box and confidences)")
+    p.add_argument("--detector", choices=["auto", "learned", "classic"], default="auto",
+                   help="with --page: how lines are found — learned (a DB detector: any background, any rotation), "
+                   "classic (binarise and cut: white scans), auto (the learned one when it ships)")
     p.add_argument("--draw", default=None, metavar="OUT.png",
                    help="with --page: write the page with numbered line boxes (several pages: OUT is a folder)")
     p.add_argument("--force", action="store_true", help="let --draw replace existing files")
@@ -48,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     items = expand_inputs(args.paths)
     if args.page:
+        from ocrlite.pages.reader import resolve_detector
+
+        try:
+            rec.detector = resolve_detector(args.detector)
+        except ValueError as err:
+            print_error(f"--detector: {err}")
+            return 2
         return _predict_pages(rec, items, args)
     failed = 0
     records = []
@@ -128,7 +138,8 @@ def _predict_pages(rec, items, args: argparse.Namespace) -> int:
                 failed += 1
         if args.format == "json":
             records.append({"path": display_path(item.path), "skew_degrees": round(result.skew, 2),
-                            "rotated_180": result.rotated_180, "no_text": not result.lines,
+                            "rotated_180": result.rotated_180, "rotation": result.rotation,
+                            "detector": result.detector, "no_text": not result.lines,
                             "lines": [line.to_dict() for line in result.lines]})
         else:
             if several:

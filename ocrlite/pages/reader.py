@@ -50,11 +50,17 @@ class PageLine:
 
 @dataclass
 class PageResult:
-    """The lines of a page in reading order, the skew corrected (degrees), and whether it was read upside down."""
+    """The lines of a page in reading order, the skew corrected (degrees), and whether it was read upside down.
+
+    ``rotation``: how far the page was turned to read it — 0, 90, 180 or 270 degrees counter-clockwise
+    (``rotated_180`` is ``rotation == 180``); ``detector``: which line finder found the lines.
+    """
 
     lines: list[PageLine]
     skew: float
     rotated_180: bool
+    rotation: int = 0
+    detector: str = "classic"
 
     @property
     def text(self) -> str:
@@ -63,8 +69,8 @@ class PageResult:
 
     def __repr__(self) -> str:
         first = repr(self.lines[0].text) if self.lines else "none"
-        return (f"PageResult({len(self.lines)} lines, skew={self.skew:.1f}°, rotated_180={self.rotated_180}, "
-                f"first line {first})")
+        return (f"PageResult({len(self.lines)} lines, skew={self.skew:.1f}°, rotation={self.rotation}, "
+                f"detector={self.detector}, first line {first})")
 
 
 def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndarray]:
@@ -123,6 +129,25 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
     return PageResult(lines, layout.skew, rotated)
 
 
+def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> PageResult:
+    """Read ``gray`` (``(H, W)`` uint8) with a learned line detector (:mod:`ocrlite.pages.learned`).
+
+    Raises:
+        ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
+    """
+    from ocrlite.pages.learned import as_line_box, read_page_learned
+
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError("the page has no pixels")
+    if gray.size > MAX_PAGE_PIXELS:
+        raise ValueError(f"the page is {gray.shape[1]}x{gray.shape[0]} px, over the "
+                         f"{MAX_PAGE_PIXELS // 1_000_000} MP limit")
+    found, skew, rotation = read_page_learned(rec, detector, gray, batch_size)
+    lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences)) for c, p in found]
+    lines = [line for line in lines if line.text.strip()]
+    return PageResult(lines, skew, rotation == 180, rotation, "learned")
+
+
 def draw_page(gray: np.ndarray, result: PageResult) -> np.ndarray:
     """The page in colour with each line's box and its reading-order number: ``(H, W, 3)`` uint8 BGR."""
     canvas = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
@@ -141,17 +166,55 @@ class PageReading:
     """Mixin that gives a line recognizer (a :class:`~ocrlite.recognition.reader.BaseRecognizer`) a
     ``read_page`` method; the public recognizers (:mod:`ocrlite.api`) are line engine + this."""
 
-    def read_page(self: BaseRecognizer, image: ImageInput, config=None, batch_size: int = 32, channel_order: str = "RGB"):
-        """Find the lines of a whole page and recognise them (see :func:`ocrlite.pages.reader.read_page`).
+    #: ``auto``, ``learned`` or ``classic`` (see :data:`ocrlite.detection.onnx_engine.DETECTORS`), or a detector.
+    detector: object = "classic"
+
+    def read_page(self: BaseRecognizer, image: ImageInput, config=None, batch_size: int = 32, channel_order: str = "RGB",
+                  detector: object = None):
+        """Find the lines of a whole page and recognise them.
 
         Args:
             image: the page: a path, a PIL image or a numpy array (see :meth:`to_gray`).
-            config: :class:`ocrlite.pages.FinderConfig` (None: defaults).
+            config: :class:`ocrlite.pages.FinderConfig` for the classic finder (None: defaults).
             channel_order: of an ``(h, w, 3)`` array: "RGB" (PIL, most libraries) or "BGR" (``cv2.imread``).
+            detector: ``auto`` / ``learned`` / ``classic`` or a loaded detector (None: this reader's ``detector``).
 
         Returns:
             :class:`ocrlite.pages.reader.PageResult`: lines in reading order with box, text and confidences.
         """
         check_batch_size(batch_size)
         gray = self.to_gray(image, channel_order, max_pixels=MAX_PAGE_PIXELS)
-        return read_page(self, gray, config, batch_size)
+        finder = resolve_detector(detector if detector is not None else getattr(self, "detector", "classic"))
+        if finder == "classic":
+            return read_page(self, gray, config, batch_size)
+        return read_page_with_detector(self, finder, gray, batch_size)
+
+
+_LOADED: dict[str, object] = {}
+
+
+def resolve_detector(detector: object) -> object:
+    """``"classic"``, or a loaded learned detector, for a ``--detector`` value or a detector object.
+
+    ``auto`` is the learned detector when the package ships it (and the classic finder otherwise).
+
+    Raises:
+        ValueError: an unknown name (lists the valid ones), or ``learned`` without a shipped detector.
+    """
+    from ocrlite.detection.onnx_engine import DETECTORS, OnnxLineDetector, default_detector_path
+
+    if not isinstance(detector, str):
+        return detector
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; choose one of: {', '.join(DETECTORS)}")
+    if detector == "classic":
+        return "classic"
+    path = default_detector_path()
+    if not path.is_file():
+        if detector == "auto":
+            return "classic"
+        raise ValueError(f"no learned detector at {path}; use --detector classic")
+    key = str(path)
+    if key not in _LOADED:
+        _LOADED[key] = OnnxLineDetector.load(path, threads=1)
+    return _LOADED[key]

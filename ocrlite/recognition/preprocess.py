@@ -29,7 +29,7 @@ class PreprocessConfig:
         mean: subtracted after scaling to [0, 1].
         std: divided by after subtracting the mean.
         width_scale: horizontal stretch after the aspect-kept resize (1.0 = none). More columns
-            give CTC more time steps per character; ``scripts/tune_width_scale.py`` measures the
+            give CTC more time steps per character; ``scripts/ship/tune_width_scale.py`` measures the
             best value for a trained model on synthetic validation lines.
         trim_to_text: cut the crop to the rows its text occupies (plus a margin) before resizing, so
             loosely cropped lines are read at the letter size of tight ones (:mod:`ocrlite.recognition.text_band`).

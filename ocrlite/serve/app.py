@@ -233,11 +233,18 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
 
         def read(upload) -> dict:
             from ocrlite.pages.reader import read_page as find_and_read
+            from ocrlite.pages.reader import read_page_with_detector, resolve_detector
 
             gray = decode_upload(upload, config.max_pixels)
-            result = find_and_read(_QueuedRecognizer(state["batcher"], opts, deadline), gray,
-                                   batch_size=config.batch_size)
-            return {"text": result.text, "rotated_180": result.rotated_180, "skew_degrees": round(result.skew, 2),
+            if "detector" not in state:
+                state["detector"] = resolve_detector("auto")
+            reader = _QueuedRecognizer(state["batcher"], opts, deadline)
+            if state["detector"] == "classic":
+                result = find_and_read(reader, gray, batch_size=config.batch_size)
+            else:
+                result = read_page_with_detector(reader, state["detector"], gray, batch_size=config.batch_size)
+            return {"text": result.text, "rotated_180": result.rotated_180, "rotation": result.rotation,
+                    "detector": result.detector, "skew_degrees": round(result.skew, 2),
                     "width": int(gray.shape[1]), "height": int(gray.shape[0]), "no_text": not result.lines,
                     "lines": [line.to_dict() for line in result.lines]}
 

@@ -1,6 +1,6 @@
 """Generator v3's European text sources: prose, names, money, dates and signs of six languages.
 
-The texts live in ``ocrlite/data/corpus/lang/`` (built by ``scripts/build_corpus_v3.py``; sources and licences
+The texts live in ``ocrlite/data/corpus/lang/`` (built by ``scripts/data/build_corpus_v3.py``; sources and licences
 in its ``SOURCES.tsv``): per language ``LANG.prose.txt`` (running text), ``LANG.names.txt`` (Faker's
 locale names, streets, cities, companies, jobs) and ``LANG.words.txt`` (frequent words). Numbers,
 prices, percentages and dates are formatted at draw time by Babel in each locale's own way
@@ -69,7 +69,7 @@ def load_languages(folder: str) -> tuple[LanguageTexts, ...]:
     root = Path(folder)
     files = sorted(root.glob("*.prose.txt")) if root.is_dir() else []
     if not files:
-        raise FileNotFoundError(f"{root}: no LANG.prose.txt files (build them with scripts/build_corpus_v3.py)")
+        raise FileNotFoundError(f"{root}: no LANG.prose.txt files (build them with scripts/data/build_corpus_v3.py)")
     out = []
     for path in files:
         lang = path.name.split(".")[0]

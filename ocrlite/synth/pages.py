@@ -1,6 +1,6 @@
 """Synthetic pages with known line boxes: prose in columns, a table, a receipt — skewed and scanned.
 
-For the page reader's tests and benchmark (``scripts/bench_pages.py``): every drawn line's
+For the page reader's tests and benchmark (``scripts/bench/bench_pages.py``): every drawn line's
 text and box (four corners after the skew) is recorded, so a line finder can be scored
 exactly. All randomness comes from the ``rng`` argument.
 """

@@ -73,7 +73,7 @@ def write_synth_set(
     """Write ``out/images/NNNNNNN.png``, ``out/labels.tsv``, ``out/fonts.tsv`` and ``out/preview.png``.
 
     ``fonts.tsv`` names the font of every line (``image<TAB>family<TAB>style<TAB>file``), so a set
-    can be scored per family or per style (``scripts/eval_by_style.py``).
+    can be scored per family or per style (``scripts/bench/eval_by_style.py``).
 
     ``fmt="lmdb"`` writes ``out/data.mdb`` instead of images and labels.tsv, in the layout of the
     deep-text-recognition-benchmark and PaddleOCR (``num-samples``, ``image-%09d`` PNG bytes,

@@ -171,7 +171,7 @@ class Trainer(RunFolder, Validation):
         """One optimiser step on ``batch``; returns the loss.
 
         ``timings``, when given, accumulates the seconds spent in each phase (``to_device``,
-        ``forward``, ``loss``, ``backward``, ``optimizer``) for ``scripts/profile_train.py``.
+        ``forward``, ``loss``, ``backward``, ``optimizer``) for ``scripts/bench/profile_train.py``.
         """
         lap = _Laps(timings)
         images = batch.images.to(self.device, non_blocking=True, memory_format=torch.channels_last)

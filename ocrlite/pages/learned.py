@@ -1,0 +1,144 @@
+"""Reading a page with the learned detector: boxes → which way is up → crops → lines in reading order.
+
+**Which way is up** is decided by the recognizer itself, which works on any background: the boxes'
+long sides give the text's axis (the dominant one, as a length-weighted circular mean of doubled
+angles, so 0° and 180° agree), which leaves two ways to read every line. The widest lines (up to
+:data:`ORIENTATION_SAMPLE`) are read both ways and the page takes the way that reads more confidently;
+that settles 0/90/180/270 and any angle between. A line on an upright page that still reads poorly
+is tried turned round on its own (a stamp or a label printed upside down).
+
+**Reading order**: in the upright frame, lines are grouped into rows (a line joins a row when its centre
+lies within the row's height) and rows are read top to bottom, each left to right.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from ocrlite.pages.finder import LineBox
+from ocrlite.recognition.preprocess import prepare
+from ocrlite.recognition.reader import BaseRecognizer
+
+#: Lines read both ways round to decide the page's way up (the widest ones: most letters).
+ORIENTATION_SAMPLE = 8
+#: A line on its own is turned round when its upright read is below this confidence…
+LINE_FLIP_BELOW = 0.8
+#: …and turned round it reads at least this much more confidently.
+LINE_FLIP_MARGIN = 0.15
+#: Extra height around a box's text when it is cut out (fraction of the box height), as the recognizer
+#: was trained on crops with some margin.
+CROP_PAD = 0.12
+
+
+def dominant_angle(boxes: list[np.ndarray]) -> float:
+    """The text axis of a page in degrees in (-90, 90]: the length-weighted circular mean of the boxes'
+    long-edge angles, doubled so that opposite directions agree."""
+    if not boxes:
+        return 0.0
+    acc = 0j
+    for b in boxes:
+        v = b[1] - b[0]
+        length = float(np.hypot(*v))
+        acc += length * complex(math.cos(2 * math.atan2(v[1], v[0])), math.sin(2 * math.atan2(v[1], v[0])))
+    angle = math.degrees(math.atan2(acc.imag, acc.real) / 2)
+    return angle if angle > -90 else angle + 180
+
+
+def align_to(box: np.ndarray, angle: float) -> np.ndarray:
+    """``box``'s corners re-ordered so that edge 0 → 1 is its long edge pointing closest to ``angle``."""
+    best, best_dot = 0, -np.inf
+    direction = np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
+    for i in range(4):
+        v = box[(i + 1) % 4] - box[i]
+        longer = np.hypot(*v) >= np.hypot(*(box[(i + 2) % 4] - box[(i + 1) % 4])) - 1e-3
+        dot = float(v @ direction) / max(np.hypot(*v), 1e-6) + (10 if longer else 0)
+        if dot > best_dot:
+            best, best_dot = i, dot
+    return np.roll(box, -best, axis=0)
+
+
+def cut_line(gray: np.ndarray, corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
+    """The line inside ``corners`` (edge 0 → 1 along the text) as an upright ``(h, w)`` uint8 crop."""
+    p0, p1, _, p3 = corners.astype(np.float32)
+    along, across = p1 - p0, p3 - p0
+    width, height = float(np.hypot(*along)), float(np.hypot(*across))
+    grow = across / max(height, 1e-6) * height * pad
+    side = along / max(width, 1e-6) * height * pad
+    src = np.float32([p0 - grow - side, p1 - grow + side, p1 + across + grow + side, p0 + across + grow - side])
+    w = max(4, int(round(width + 2 * height * pad)))
+    h = max(4, int(round(height * (1 + 2 * pad))))
+    dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    m = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
+    """Indices of the lines in reading order for text along ``angle`` degrees."""
+    if not corners:
+        return []
+    a = math.radians(angle)
+    rot = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])  # page → upright frame
+    centres = np.array([c.mean(0) @ rot.T for c in corners])
+    heights = np.array([max(np.hypot(*(c[3] - c[0])), 1.0) for c in corners])
+    order = sorted(range(len(corners)), key=lambda i: centres[i][1])
+    rows: list[list[int]] = []
+    for i in order:
+        if rows:
+            row = rows[-1]
+            top = min(centres[j][1] - heights[j] / 2 for j in row)
+            bottom = max(centres[j][1] + heights[j] / 2 for j in row)
+            if top <= centres[i][1] <= bottom:
+                row.append(i)
+                continue
+        rows.append([i])
+    return [i for row in rows for i in sorted(row, key=lambda j: centres[j][0])]
+
+
+def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
+    return rec.predict_sorted([prepare(c, rec.preprocess) for c in crops], batch_size)
+
+
+def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> tuple[
+        list[tuple[np.ndarray, object]], float, int]:
+    """Detect, orient and read the lines of ``gray`` (``(H, W)`` uint8).
+
+    Returns:
+        ``[(corners, prediction)]`` in reading order (corners ``(4, 2)`` clockwise from the top-left of the
+        text, page pixels), the remaining skew in degrees, and the rotation applied (0, 90, 180 or 270,
+        counter-clockwise: how far the page was turned to read it).
+    """
+    boxes, _ = detector.detect(gray)
+    if not boxes:
+        return [], 0.0, 0
+    angle = dominant_angle(boxes)
+    boxes = [align_to(b, angle) for b in boxes]
+    crops = [cut_line(gray, b) for b in boxes]
+    keep = [i for i, c in enumerate(crops) if c.shape[1] >= 4]
+    boxes, crops = [boxes[i] for i in keep], [crops[i] for i in keep]
+    preds = _read(rec, crops, batch_size)
+    sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
+    upright = float(np.mean([preds[i].confidence for i in sample]))
+    turned = _read(rec, [crops[i][::-1, ::-1] for i in sample], batch_size)
+    if float(np.mean([p.confidence for p in turned])) > upright:
+        angle = angle + 180 if angle <= 0 else angle - 180
+        boxes = [np.roll(b, 2, axis=0) for b in boxes]
+        crops = [c[::-1, ::-1] for c in crops]
+        preds = _read(rec, crops, batch_size)
+    weak = [i for i, p in enumerate(preds) if p.confidence < LINE_FLIP_BELOW]
+    if weak:
+        for i, p in zip(weak, _read(rec, [crops[i][::-1, ::-1] for i in weak], batch_size)):
+            if p.confidence > preds[i].confidence + LINE_FLIP_MARGIN:
+                preds[i], boxes[i] = p, np.roll(boxes[i], 2, axis=0)
+    rotation = int(round(-angle / 90.0)) % 4 * 90  # text along +angle° in the image: turned by -angle to read
+    skew = -angle - (rotation if rotation <= 180 else rotation - 360)
+    order = reading_order(boxes, angle)
+    return [(boxes[i], preds[i]) for i in order], float(skew), rotation
+
+
+def as_line_box(corners: np.ndarray) -> LineBox:
+    """A :class:`~ocrlite.pages.finder.LineBox` from four corners (clockwise from the text's top-left)."""
+    corners = np.asarray(corners, np.float64)
+    return LineBox(corners=corners, height=float(np.hypot(*(corners[3] - corners[0]))))

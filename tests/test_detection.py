@@ -1,0 +1,168 @@
+"""The learned line detector: box decoding, which way is up, page-set reading and scores, detector training
+(exact resume on a tiny model) and export."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from ocrlite.datasets.page_sets import read_box_file, read_page_set
+from ocrlite.detection.postprocess import DetectorSettings, boxes_from_map, order_corners
+from ocrlite.evaluation.pages import evaluate_pages
+from ocrlite.pages.learned import align_to, dominant_angle, read_page_learned, reading_order
+from ocrlite.pages.scoring import quad_iou, score_detection
+from ocrlite.training.db_targets import make_targets
+
+
+def rect(cx, cy, w, h, angle):
+    return cv2.boxPoints(((cx, cy), (w, h), angle)).astype(np.float32)
+
+
+def test_decoding_the_training_target_gives_back_the_lines():
+    """Shrink (training targets) and unclip (decoding) are inverses: a perfect map decodes to the lines."""
+    lines = [rect(120, 40, 180, 24, 0), rect(150, 110, 220, 30, -8), rect(90, 190, 120, 18, 3)]
+    stride = 2
+    targets = make_targets((128, 160), [p / stride for p in lines], [False] * 3)
+    settings = DetectorSettings(output_stride=stride)
+    boxes, scores = boxes_from_map(targets[0], 1.0, settings, (256, 320))
+    assert len(boxes) == 3 and min(scores) > 0.9
+    for line in lines:
+        assert max(quad_iou(line, b) for b in boxes) > 0.7
+
+
+def test_noise_maps_give_a_bounded_number_of_boxes():
+    rng = np.random.default_rng(0)
+    noise = (rng.random((400, 400)) > 0.5).astype(np.float32)
+    boxes, _ = boxes_from_map(noise, 1.0, DetectorSettings(), (800, 800), max_regions=100)
+    assert len(boxes) <= 100
+
+
+def test_corner_order_follows_the_text_axis():
+    box = rect(100, 100, 200, 20, 30)
+    ordered = order_corners(box)
+    assert np.hypot(*(ordered[1] - ordered[0])) > np.hypot(*(ordered[2] - ordered[1]))  # edge 0→1 is the long one
+    vertical = [rect(100, 100 + 40 * k, 20, 200, 0) for k in range(3)]  # a page turned 90°: lines along y
+    angle = dominant_angle([order_corners(b) for b in vertical])
+    assert abs(abs(angle) - 90) < 1
+    aligned = [align_to(b, angle) for b in vertical]
+    directions = {tuple(np.sign(np.round(b[1] - b[0]))) for b in aligned}
+    assert len(directions) == 1  # every line points the same way, so one decision turns them all
+
+
+def test_reading_order_rows_then_columns():
+    boxes = [rect(300, 50, 100, 20, 0), rect(100, 52, 100, 20, 0), rect(100, 120, 100, 20, 0)]
+    assert reading_order([order_corners(b) for b in boxes], 0.0) == [1, 0, 2]
+
+
+def test_detection_scores_match_one_to_one_and_ignore_dont_care():
+    truth = [rect(100, 50, 150, 20, 0), rect(100, 100, 150, 20, 0), rect(100, 150, 150, 20, 0)]
+    found = [rect(102, 51, 150, 22, 0), rect(100, 100, 150, 20, 0), rect(100, 101, 150, 20, 0), rect(100, 150, 150, 20, 0)]
+    s = score_detection(truth, found, ignore=[False, False, True])
+    assert (s.annotated, s.found, s.matched) == (2, 3, 2)  # the box on the ### line counts on neither side
+    assert s.recall == 1.0 and abs(s.precision - 2 / 3) < 1e-9
+
+
+def test_box_files_and_page_sets(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "boxes").mkdir()
+    cv2.imwrite(str(tmp_path / "images" / "a.png"), np.full((60, 200), 255, np.uint8))
+    (tmp_path / "boxes" / "a.csv").write_text(
+        "\ufeff10,10,190,10,190,30,10,30,TOTAL, RM 1,234.00\nnot,a,box\n1,2,3,4,5,6,7,8,###\n", encoding="utf-8")
+    lines, skipped = read_box_file(tmp_path / "boxes" / "a.csv")
+    assert [ln.text for ln in lines] == ["TOTAL, RM 1,234.00", "###"] and skipped == 1 and lines[1].ignore
+    pages = read_page_set(tmp_path)
+    assert len(pages.pages) == 1 and pages.skipped_rows == 1
+    with pytest.raises(ValueError, match="no image with a box file"):
+        read_page_set(tmp_path / "boxes")
+
+
+def test_page_eval_scores_a_perfect_and_an_empty_reader(tmp_path):
+    cv2.imwrite(str(tmp_path / "p.png"), np.full((100, 300), 255, np.uint8))
+    (tmp_path / "p.csv").write_text("10,10,200,10,200,40,10,40,HELLO WORLD\n10,50,200,50,200,80,10,80,SECOND\n")
+    pages = read_page_set(tmp_path)
+    truth = [(ln.corners, ln.text.lower()) for ln in pages.pages[0].lines]
+    perfect = evaluate_pages(lambda gray: truth, pages, "set").as_dict()
+    assert perfect["hmean"] == 1.0 and perfect["page_cer"] == 0.0 and perfect["bag_cer"] == 0.0
+    empty = evaluate_pages(lambda gray: [], pages, "set").as_dict()
+    assert empty["recall"] == 0.0 and empty["page_cer"] == 1.0
+
+
+class TruthDetector:
+    """A detector that finds exactly the drawn lines (as rotated rectangles, corner order unknown)."""
+
+    def __init__(self, polygons):
+        self.boxes = [cv2.boxPoints(cv2.minAreaRect(p.astype(np.float32))) for p in polygons]
+
+    def detect(self, gray):
+        return [order_corners(b) for b in self.boxes], [1.0] * len(self.boxes)
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_pages_at_any_right_angle_are_read_the_right_way_round(rotation):
+    """The recognizer's own confidence decides which way is up: a page turned 90°, 180° or 270° on a dark
+    background reads as the upright page does."""
+    import ocrlite
+    from ocrlite.synth.pages import PageRenderer
+    from ocrlite.synth.scenes import compose_scene
+
+    rng = np.random.default_rng(5)
+    page = PageRenderer().render(rng, layout="receipt", skew=0.0, degrade=False)
+    polys = [q for _, q in page.lines]
+    scene = compose_scene(page.image, polys, np.random.default_rng(9), plain=False, rotation=float(rotation))
+    reader = ocrlite.load(threads=1)
+    found, skew, applied = read_page_learned(reader, TruthDetector(scene.polygons), scene.image)
+    assert applied == rotation
+    truth = {" ".join(t.split()) for t, _ in page.lines}
+    read = [p.text for _, p in found]
+    right = sum(1 for t in read if " ".join(t.split()) in truth)
+    assert right >= 0.6 * len(truth), (read, sorted(truth))
+
+
+def test_detector_training_resumes_exactly(tmp_path):
+    """Stopping at step 2 and resuming to 4 gives the weights of an uninterrupted 4-step run."""
+    import torch
+
+    from ocrlite.training.detector_trainer import DetectorTrainConfig, train_detector
+
+    def cfg(out):
+        return DetectorTrainConfig(out=str(out), width_mult=0.25, neck_channels=16, steps=4, batch_size=2, crop=96,
+                                   warmup=1, val_every=100, save_every=1, val_pages=1, workers=0, threads=1)
+
+    train_detector(cfg(tmp_path / "a"))
+    train_detector(cfg(tmp_path / "b"), stop_at=2)
+    assert torch.load(tmp_path / "b" / "last.pt", weights_only=True)["resume"]["step"] == 2
+    train_detector(cfg(tmp_path / "b"), resume=True)
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["state_dict"]
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-5) for k in a)
+    from ocrlite.training.config import RunDirError
+
+    with pytest.raises(RunDirError, match="not empty"):
+        train_detector(cfg(tmp_path / "a"))
+
+
+def test_detector_exports_to_onnx_and_reads_like_torch(tmp_path):
+    import torch
+
+    from ocrlite.detection.onnx_engine import OnnxLineDetector
+    from ocrlite.nn.detector import DetectorConfig, build_detector, detector_checkpoint
+    from ocrlite.nn.detector_export import export_detector
+
+    torch.manual_seed(0)
+    model = build_detector(DetectorConfig(width_mult=0.25, neck_channels=16)).eval()
+    torch.save(detector_checkpoint(model, {}), tmp_path / "d.pt")
+    export_detector(tmp_path / "d.pt", tmp_path / "d.onnx")
+    det = OnnxLineDetector.load(tmp_path / "d.onnx", threads=1)
+    page = np.full((300, 200), 255, np.uint8)
+    cv2.putText(page, "TOTAL 12.30", (10, 150), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    prob, scale = det.probability(page)
+    from ocrlite.detection.postprocess import resize_for_detector
+
+    x, _ = resize_for_detector(page, det.settings)
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(x))[0, 0].numpy()
+    assert prob.shape == expected.shape and np.abs(prob - expected).max() < 1e-3
+    assert math.isclose(scale, min(det.settings.max_scale, det.settings.max_side / 300))
