@@ -30,16 +30,18 @@ if TYPE_CHECKING:
 
 
 def load(weights: str | Path | None = None, engine: str = "auto", threads: int | None = None,
-         detector: str = "auto") -> BaseRecognizer:
+         detector: str = "auto", max_pixels: int | None = None) -> BaseRecognizer:
     """Open a recognizer: by default the shipped default model on the fastest engine installed.
 
     Args:
-        weights: a ``.onnx`` or ``.pt`` model file (None: the shipped default model).
+        weights: a ``.onnx`` or ``.pt`` model file, or a shipped model's name (``"default"``, ``"fast"``;
+            ``ocrlite models`` lists them). None: the shipped default model.
         engine: ``auto`` (onnxruntime for ``.onnx`` files and, with no ``weights``, whenever it is
             installed — about 5× faster than torch at batch 1; torch otherwise), ``onnx`` or ``torch``.
         threads: CPU threads for the engine (None: its own default).
         detector: how ``read_page`` finds lines: ``auto`` (the shipped learned detector when it ships),
             ``learned`` (a DB detector: any background, any rotation) or ``classic`` (binarise and cut).
+        max_pixels: the pixel limit of an input image, line or page (None: 120 MP), checked before decoding.
 
     Returns:
         An :class:`~ocrlite.api.OnnxRecognizer` or a torch :class:`~ocrlite.api.Recognizer`;
@@ -55,6 +57,10 @@ def load(weights: str | Path | None = None, engine: str = "auto", threads: int |
 
     reader = load_recognizer(weights, engine, threads)
     reader.detector = resolve_detector(detector)
+    if max_pixels is not None:
+        if not isinstance(max_pixels, int) or max_pixels < 1:
+            raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}")
+        reader.max_pixels = max_pixels
     return reader
 
 

@@ -212,10 +212,23 @@ def test_label_paths_outside_the_set_are_refused_and_counted(tmp_path, line_imag
             "/proc/self/environ\tx", "../../../../etc/passwd\tx", "images/link.png\thello world"]
     (folder / "labels.tsv").write_text("\n".join(rows) + "\n")
     lines, report = read_label_set(folder)
-    assert [line.text for line in lines] == ["the rest"]
-    assert report.total_skipped == 5 and "outside the set's folder" in report.summary()
+    # contained as written: the label text cannot climb out, a link the user placed inside the set is followed
+    assert [line.text for line in lines] == ["the rest", "hello world"]
+    assert report.total_skipped == 4 and "outside the set's folder" in report.summary()
     lines, _ = read_label_set(folder, data_root=tmp_path)  # an explicit data root lets them in
     assert len(lines) == 4  # ok, ../secret, the absolute path, the link; /proc and /etc stay out
+
+
+def test_a_set_whose_images_folder_is_a_link_to_another_disk_is_read(tmp_path, line_images):
+    elsewhere = tmp_path / "other_disk" / "images"
+    elsewhere.mkdir(parents=True)
+    line_images[0][0].save(elsewhere / "a.png")
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "images").symlink_to(elsewhere)
+    (folder / "labels.tsv").write_text(f"images/a.png\t{line_images[0][1]}\nimages/../../x.png\tno\n")
+    lines, report = read_label_set(folder)
+    assert [line.text for line in lines] == [line_images[0][1]] and report.total_skipped == 1
 
 
 # ------------------------------------------------------------------ one line and the right exit code

@@ -52,7 +52,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if "default" in text.lower() or action.default in (None, False, [], "") \
-                or action.default is argparse.SUPPRESS:
+                or action.default is argparse.SUPPRESS \
+                or isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
             return text
         return super()._get_help_string(action)
 
@@ -104,8 +105,10 @@ def add_decoder_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["auto", "torch", "onnx"], default="auto",
                    help="auto: by the --weights suffix (.onnx → onnxruntime, else torch); with no --weights, the "
                    "shipped ONNX default when onnxruntime is installed, else the torch checkpoint")
-    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
-    p.add_argument("--beam-width", type=at_least(1, MAX_BEAM_WIDTH), default=8)
+    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy",
+                   help="greedy: the best class per column (fast); beam: CTC prefix beam search (needed for --lexicon)")
+    p.add_argument("--beam-width", type=at_least(1, MAX_BEAM_WIDTH), default=8,
+                   help="prefixes kept per column by --decoder beam (wider: slower, rarely better past 8)")
     p.add_argument("--lexicon", default=None, help="word list (one per line) that beam search favours")
     p.add_argument("--allow", default=None, metavar="CHARS", help="only emit these characters, e.g. 0123456789")
     p.add_argument("--block", default=None, metavar="CHARS", help="never emit these characters")

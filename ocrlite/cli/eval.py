@@ -14,6 +14,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
         help="score a checkpoint on labelled sets (CER, WER, line accuracy, lines/s)",
+        description="Score a model on labelled line sets (labels.tsv folders, .tsv label files, LMDB sets): CER, "
+        "WER, line accuracy and lines/s per set; --errors writes the worst lines. With --pages, score whole pages "
+        "with annotated line boxes: detection precision / recall / H-mean and page CER.",
         formatter_class=HelpFormatter,
     )
     p.add_argument("sets", nargs="+", metavar="SET",
@@ -26,13 +29,13 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--detector", choices=["auto", "learned", "classic"], default="auto",
                    help="with --pages: the line finder (auto: the learned detector when it ships)")
     p.add_argument("--limit", type=at_least(1), default=None, help="with --pages: only the first N pages of each set")
-    p.add_argument("--weights", default=None, help="checkpoint (default: the shipped default model)")
+    p.add_argument("--weights", default=None, help="model file (.onnx or .pt) or a shipped model by name: default, fast (`ocrlite models`)")
     p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
     p.add_argument("--ignore-space", action="store_true", help="drop all whitespace before comparing")
     p.add_argument("--errors", default=None, metavar="OUT.tsv", help="write the worst lines here")
     p.add_argument("--worst", type=at_least(1), default=200, help="how many lines --errors keeps")
-    p.add_argument("--batch-size", type=at_least(1), default=64)
-    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None)
+    p.add_argument("--batch-size", type=at_least(1), default=64, help="lines read together (the text is the same at any size)")
+    p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     add_data_root(p)
     add_decoder_options(p)

@@ -12,15 +12,18 @@ from ocrlite.cli.common import print_error, display_path, tsv_field, at_least, H
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "predict",
-        help="recognise text-line images",
-        description="Recognise text-line images. PATH: an image, a folder of images, or a .txt/.tsv list "
-        "whose first column is an image path. Prints path<TAB>text<TAB>confidence per image, in input order.",
+        help="read text-line images, or whole pages with --page",
+        description="Recognise text-line images, or with --page whole pages (scans, receipts, photos: their lines "
+        "are found, turned the right way up and read in order). PATH: an image, a folder of images, or a .txt/.tsv "
+        "list whose first column is an image path (# comments and blank lines skipped). Prints "
+        "path<TAB>text<TAB>confidence per image in input order (pages: the page's text).",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--weights", help="model file, .onnx or .pt (default: the shipped default model)")
-    p.add_argument("--format", choices=["tsv", "json"], default="tsv")
-    p.add_argument("--batch-size", type=at_least(1), default=32)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders of images, or .txt/.tsv lists of image paths")
+    p.add_argument("--weights", help="model file (.onnx or .pt) or a shipped model by name: default, fast (`ocrlite models`)")
+    p.add_argument("--format", choices=["tsv", "json"], default="tsv",
+                   help="tsv: path, text, confidence per line (pages: the text); json: also per-character confidences and boxes")
+    p.add_argument("--batch-size", type=at_least(1), default=32, help="lines read together (the text is the same at any size)")
     p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
     p.add_argument("--page", action="store_true",
                    help="each image is a whole page (scan, receipt, screenshot): find its lines, then read them; "
@@ -31,6 +34,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--draw", default=None, metavar="OUT.png",
                    help="with --page: write the page with numbered line boxes (several pages: OUT is a folder)")
     p.add_argument("--force", action="store_true", help="let --draw replace existing files")
+    p.add_argument("--max-pixels", type=at_least(1), default=None, metavar="N",
+                   help="refuse images (lines or pages) with more pixels than this, before decoding (default: 120 MP)")
     add_decoder_options(p)
     p.set_defaults(func=run)
 
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     except SetupError as err:
         print_error(str(err))
         return 2
+    if args.max_pixels:
+        rec.max_pixels = args.max_pixels
     items = expand_inputs(args.paths)
     if args.page:
         from ocrlite.pages.reader import resolve_detector
@@ -126,12 +133,14 @@ def _predict_pages(rec, items, args: argparse.Namespace) -> int:
             failed += 1
             continue
         if not result.lines:  # a page with no text is a failure of that page (exit 1), not silently empty
-            print_error(f"{tsv_field(item.path)}: no text lines found")
+            why = (f"{result.lines_found} line(s) found, but none reads as text (a picture, a script the model "
+                   f"does not read, or --allow / --block leave nothing)" if result.lines_found else "no text lines found")
+            print_error(f"{tsv_field(item.path)}: {why}")
             failed += 1
         if args.draw:
             target = targets[k]
             try:
-                write_image(target, draw_page(rec_gray(item.path), result))
+                write_image(target, draw_page(rec_gray(item.path, rec.max_pixels), result))
             except (OutputError, OSError, ImageLoadError) as err:
                 reason = err.strerror if isinstance(err, OSError) and err.strerror else err
                 print_error(f"--draw {tsv_field(str(target))}: could not write the drawing ({reason})")
@@ -149,9 +158,8 @@ def _predict_pages(rec, items, args: argparse.Namespace) -> int:
     return finish_records(records if args.format == "json" else None, failed, len(items), "pages")
 
 
-def rec_gray(path: str):
+def rec_gray(path: str, max_pixels: int):
     """The page as read for drawing (same loader and limit as ``read_page``)."""
     from ocrlite.inputs.images import load_gray
-    from ocrlite.pages.reader import MAX_PAGE_PIXELS
 
-    return load_gray(path, max_pixels=MAX_PAGE_PIXELS)
+    return load_gray(path, max_pixels=max_pixels)

@@ -24,7 +24,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface — the "
                    "service has no authentication)")
     p.add_argument("--port", type=at_least(0, 65535), default=8000, help="TCP port (0: any free port, printed)")
-    p.add_argument("--weights", default=None, help="an .onnx model (default: the shipped default model)")
+    p.add_argument("--weights", default=None, help="an .onnx model or a shipped model by name: default, fast (default: the default model)")
     p.add_argument("--workers", type=at_least(1, 64), default=1,
                    help="processes, each with its own copy of the model (docs/serve.md: how many for 2 or 16 cores)")
     p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None,
@@ -37,7 +37,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue", type=at_least(1, 4096), default=d.queue,
                    help="requests a worker holds at once; one more is answered 503 with Retry-After")
     p.add_argument("--batch-size", type=at_least(1), default=d.batch_size, help="lines per recognition batch")
-    p.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log each request")
+    p.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log each request (logged unless given)")
     p.set_defaults(func=run)
 
 

@@ -19,7 +19,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="output folder (must be empty or new, unless --force)")
     p.add_argument("--n", type=at_least(1), required=True, help="number of lines")
-    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument("--seed", type=at_least(0), default=0, help="line i of the set is a pure function of (seed, i)")
     p.add_argument("--height", type=at_least(0), default=32, help="resize lines to this height (0 = keep render size)")
     p.add_argument("--fonts", default=None, help="folder of .ttf/.otf fonts (default: the shipped font library, or $OCRLITE_FONTS_DIR)")
     p.add_argument("--charset", default=None, help="charset file (default: charset v2, 216 characters: ASCII, Latin-1, quotes, dashes, signs)")

@@ -38,11 +38,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backbone-kw", nargs="*", default=[], metavar="KEY=VALUE",
                    help="backbone knobs, e.g. width_mult=0.75")
     p.add_argument("--hidden-size", type=at_least(1), default=96, help="BiLSTM hidden units per direction")
-    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder: best.pt, last.pt (resumable), metrics.jsonl")
     p.add_argument("--steps", type=at_least(1), default=None,
                    help="optimiser steps (default 10000; on --resume, the run's own unless given)")
-    p.add_argument("--batch-size", type=at_least(1), default=32)
-    p.add_argument("--height", type=at_least(8), default=32)
+    p.add_argument("--batch-size", type=at_least(1), default=32, help="lines per optimiser step")
+    p.add_argument("--height", type=at_least(8), default=32, help="rows of the model input (32; 48 also works)")
     p.add_argument("--width-scale", type=float, default=None, metavar="X",
                    help="stretch every line horizontally by X after the height resize, in training and in the "
                    "saved model (default: 1.0, or the --init model's)")
@@ -56,17 +56,17 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="fraction of synthetic lines when --train-data is given (default 0.5)")
     p.add_argument("--val", nargs="*", default=[], metavar="SET", help="extra validation sets (scored case-folded)")
     add_data_root(p)
-    p.add_argument("--val-every", type=at_least(1), default=500)
+    p.add_argument("--val-every", type=at_least(1), default=500, help="validate, log and save best.pt every N steps")
     p.add_argument("--val-size", type=at_least(1), default=512, help="lines in each synthetic validation set")
     p.add_argument("--save-every", type=at_least(1), default=100, help="steps between last.pt saves")
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--warmup", type=at_least(0), default=300)
-    p.add_argument("--init", default=None, metavar="CHECKPOINT", help="fine-tune from this checkpoint")
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW; linear warm-up, then cosine to 2 %%)")
+    p.add_argument("--warmup", type=at_least(0), default=300, help="linear warm-up steps (cut to a tenth of a shorter run)")
+    p.add_argument("--init", default=None, metavar="CHECKPOINT", help="fine-tune from this checkpoint, or a shipped model by name (default, fast)")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR/last.pt")
     p.add_argument("--stop-at", type=at_least(1), default=None, metavar="STEP",
                    help="stop at this step with a resumable last.pt (the LR schedule still targets --steps)")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty RUN_DIR")
-    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument("--seed", type=at_least(0), default=0, help="seed of the model's initialisation and the data stream")
     p.add_argument("--threads", type=at_least(0, MAX_THREADS), default=0, help="torch threads (0 = torch's default)")
     p.add_argument("--workers", type=at_least(0, MAX_THREADS), default=1, help="data-generating processes")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast for the forward pass")

@@ -13,7 +13,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         help="train the learned line detector for pages (DB on a light backbone)",
         description="Train the learned page line detector on synthetic scenes (pages on drawn backgrounds, turned, "
         "warped, lit and damaged) and, with --pages, real annotated scans. Resumable: stop it any time "
-        "(Ctrl-C saves last.pt) and continue with --resume. Then `ocrlite export-detector RUN/best.pt OUT.onnx`.")
+        "(Ctrl-C saves last.pt) and continue with --resume. Then `ocrlite export --weights RUN/best.pt --out detector.onnx`.")
     p.add_argument("--out", default="runs/detector", help="run folder (best.pt, last.pt, metrics.jsonl)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")

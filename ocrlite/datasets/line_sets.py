@@ -284,12 +284,13 @@ DATA_ROOT_ENV = "OCRLITE_DATA_ROOT"
 
 
 def _inside(path: Path, roots: list[Path]) -> bool:
-    """Whether ``path`` (symlinks followed) lies inside one of ``roots``."""
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):
-        return False
-    return any(resolved.is_relative_to(root) for root in roots)
+    """Whether ``path`` lies inside one of ``roots`` *as written* (``..`` folded, links not followed).
+
+    The label text cannot climb out of the set (``../x``, absolute paths), while a link the user placed
+    inside the set — an ``images/`` folder on another disk — is followed as the user meant.
+    """
+    lexical = Path(os.path.normpath(os.path.abspath(path)))
+    return any(lexical.is_relative_to(root) for root in roots)
 
 
 def read_label_set(set_path: str | Path, charset: Charset | None = None, check_images: bool = True,
@@ -330,7 +331,7 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
         rows.pop()
     base = _image_base(labels, [r.split("\t", 1)[0].strip() for r in rows if "\t" in r])
     root_arg = data_root if data_root is not None else os.environ.get(DATA_ROOT_ENV) or None
-    roots = [base.resolve()] + ([Path(root_arg).resolve()] if root_arg else [])
+    roots = [Path(os.path.normpath(os.path.abspath(r))) for r in [base] + ([root_arg] if root_arg else [])]
     for no, row in enumerate(rows, start=1):
         if not row.strip():
             report.add("blank line", no)

@@ -6,11 +6,14 @@ Never raises anything else for a bad file, never decodes a decompression bomb.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ocrlite.utils.limits import MAX_IMAGE_PIXELS
 
 
 IMAGE_EXTENSIONS = frozenset(
@@ -21,8 +24,13 @@ IMAGE_EXTENSIONS = frozenset(
 #: these (PPM covers PBM/PGM/PNM). Never EPS/PS (Ghostscript), PDF, ICNS, FITS or the other plugins.
 ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "GIF", "WEBP", "PPM")
 
-#: Images with more pixels than this are refused before decoding (a text line needs far fewer).
-MAX_PIXELS = 50_000_000
+#: Images with more pixels than this are refused before decoding, lines and pages alike (``--max-pixels``).
+MAX_PIXELS = MAX_IMAGE_PIXELS
+
+
+def too_many_pixels(pixels: int, limit: int, size: str) -> str:
+    """The one message for an image over the pixel limit, in line and page mode alike."""
+    return f"image is {size}, over the {limit / 1e6:g} MP limit (--max-pixels / max_pixels raises it)"
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
@@ -70,6 +78,12 @@ class ImageLoadError(Exception):
         self.reason = reason
         self.kind = kind
 
+    def naming_the_file(self) -> ImageLoadError:
+        """The same error with ``str(err)`` = ``"PATH: reason"`` (the Python API's errors say which file)."""
+        named = ImageLoadError(self.path, self.reason, self.kind)
+        named.args = (f"{self.path}: {self.reason}",)
+        return named
+
 
 def is_image_path(path: Path) -> bool:
     """True when ``path`` has an image file extension (case-insensitive)."""
@@ -112,13 +126,11 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged tags: the file is reported or read
             warnings.simplefilter("always", ImageFramesWarning)
-            warnings.simplefilter("ignore" if max_pixels > MAX_PIXELS else "error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is checked below
             with Image.open(source, formats=ALLOWED_FORMATS) as image:
                 w, h = image.size
                 if w * h > max_pixels:
-                    raise ImageLoadError(
-                        path, f"image is {w}×{h} px, over the {max_pixels // 1_000_000} MP limit"
-                        + (" for a text line" if max_pixels == MAX_PIXELS else ""), "too_large")
+                    raise ImageLoadError(path, too_many_pixels(w * h, max_pixels, f"{w}×{h} px"), "too_large")
                 if w == 0 or h == 0:
                     raise ImageLoadError(path, f"image has no pixels ({w}×{h})", "empty")
                 frames = getattr(image, "n_frames", 1)
@@ -132,8 +144,13 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
     except UnidentifiedImageError:
         raise ImageLoadError(
             path, f"not a readable image (not {'/'.join(ALLOWED_FORMATS)}, or corrupt)", "format") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageLoadError(path, f"refused as a decompression bomb ({err})", "too_large") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:  # past Pillow's own hard cap
+        found = re.search(r"\((\d+) pixels\)", str(err))
+        pixels = int(found.group(1)) if found else 0
+        if pixels and pixels > max_pixels:
+            raise ImageLoadError(path, too_many_pixels(pixels, max_pixels, f"{pixels / 1e6:.0f} MP"), "too_large") from None
+        raise ImageLoadError(path, f"image is {pixels / 1e6:.0f} MP, more than the image library decodes "
+                             f"({2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} MP)", "too_large") from None
     except PermissionError:
         raise ImageLoadError(path, "permission denied") from None
     except (OSError, SyntaxError, ValueError, EOFError) as err:

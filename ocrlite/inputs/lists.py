@@ -51,7 +51,7 @@ def _read_list(path: Path) -> list[InputItem]:
     items = []
     for line in text.splitlines():
         first = line.split("\t", 1)[0].strip()
-        if not first:
+        if not first or first.startswith("#"):  # blank lines and # comments
             continue
         p = Path(first)
         items.append(InputItem(str(p if p.is_absolute() else path.parent / p)))

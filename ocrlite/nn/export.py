@@ -90,6 +90,11 @@ def export_onnx(weights: str | Path, out: str | Path, opset: int = 17, int8: str
             # rule for the packing ops it removes (shapes are checked by running the file below).
             warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
             warnings.filterwarnings("ignore", message=".*pack_padded_sequence.*")
+            # dynamo=False on purpose: the TorchScript exporter writes the packed BiLSTM as one ONNX LSTM with
+            # sequence_lens (batch invariance); its deprecation notice and the tracer's notes on the RNN's
+            # Python-side shape checks (constant for a given graph) say nothing about this export.
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
             torch.onnx.export(
                 model, args, str(fp32), input_names=names, output_names=["logits"], opset_version=opset,
                 dynamic_axes={"images": {0: "batch", 3: "width"}, **axes, "logits": {0: "batch", 1: "time"}},
@@ -124,6 +129,21 @@ def _check_loads(path: Path, example: np.ndarray, widths: np.ndarray | None) -> 
 
 
 def _quantize(src: Path, dst: Path, mode: str, loaded) -> None:
+    import logging
+
+    # onnxruntime's quantiser logs "Please consider to run pre-processing before quantization" with a URL for
+    # every model: its shape-inference pre-pass adds nothing to these small graphs (measured: same file, same
+    # outputs), so the advice is silenced rather than shown to every user who exports.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))
+    try:
+        _quantize_quietly(src, dst, mode, loaded)
+    finally:
+        root.setLevel(level)
+
+
+def _quantize_quietly(src: Path, dst: Path, mode: str, loaded) -> None:
     from onnxruntime.quantization import CalibrationDataReader, QuantType, quantize_dynamic, quantize_static
 
     if mode in DYNAMIC_OPS:

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocrlite.inputs.images import ImageLoadError, too_many_pixels
+from ocrlite.utils.limits import MAX_IMAGE_PIXELS
 from ocrlite.recognition.reader import BaseRecognizer, ImageInput, check_batch_size
 from ocrlite.pages import FinderConfig, LineBox, find_lines
 from ocrlite.recognition.preprocess import prepare
 
-#: Pages larger than this are refused (a 600 dpi A3 scan is about 70 MP).
-MAX_PAGE_PIXELS = 120_000_000
+#: Pages larger than this are refused unless the reader's ``max_pixels`` says otherwise (the one image limit).
+MAX_PAGE_PIXELS = MAX_IMAGE_PIXELS
 #: Lines read both ways round to tell an upside-down page (the widest ones: most letters).
 ORIENTATION_SAMPLE = 8
 #: Turned round, the sample must read this much more confidently for the page to be turned.
@@ -61,6 +63,8 @@ class PageResult:
     rotated_180: bool
     rotation: int = 0
     detector: str = "classic"
+    #: Lines the finder found, including those that read as nothing (``len(lines)`` counts only read ones).
+    lines_found: int = 0
 
     @property
     def text(self) -> str:
@@ -101,9 +105,9 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
     """
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError("the page has no pixels")
-    if gray.size > MAX_PAGE_PIXELS:
-        raise ValueError(f"the page is {gray.shape[1]}x{gray.shape[0]} px, over the "
-                         f"{MAX_PAGE_PIXELS // 1_000_000} MP limit")
+    limit = getattr(rec, "max_pixels", MAX_PAGE_PIXELS)
+    if gray.size > limit:
+        raise ValueError(too_many_pixels(gray.size, limit, f"{gray.shape[1]}×{gray.shape[0]} px"))
     layout = find_lines(gray, config)
     if not layout.lines:
         return PageResult([], layout.skew, False)
@@ -122,11 +126,12 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
             h, w = gray.shape
             for line in result.lines:  # boxes back on the page as given
                 line.box.corners = np.stack([w - line.box.corners[:, 0], h - line.box.corners[:, 1]], 1)[[2, 3, 0, 1]]
-            return PageResult(result.lines, result.skew, True)
+            return PageResult(result.lines, result.skew, True, 180, lines_found=result.lines_found)
     lines = [PageLine(box, p.text, p.confidence, list(p.char_confidences))
              for box, p in zip(layout.lines, predictions)]
+    found = len(lines)
     lines = [line for line in lines if line.text.strip()]
-    return PageResult(lines, layout.skew, rotated)
+    return PageResult(lines, layout.skew, rotated, 180 if rotated else 0, lines_found=found)
 
 
 def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> PageResult:
@@ -139,13 +144,13 @@ def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, bat
 
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError("the page has no pixels")
-    if gray.size > MAX_PAGE_PIXELS:
-        raise ValueError(f"the page is {gray.shape[1]}x{gray.shape[0]} px, over the "
-                         f"{MAX_PAGE_PIXELS // 1_000_000} MP limit")
+    limit = getattr(rec, "max_pixels", MAX_PAGE_PIXELS)
+    if gray.size > limit:
+        raise ValueError(too_many_pixels(gray.size, limit, f"{gray.shape[1]}×{gray.shape[0]} px"))
     found, skew, rotation = read_page_learned(rec, detector, gray, batch_size)
     lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences)) for c, p in found]
     lines = [line for line in lines if line.text.strip()]
-    return PageResult(lines, skew, rotation == 180, rotation, "learned")
+    return PageResult(lines, skew, rotation == 180, rotation, "learned", len(found))
 
 
 def draw_page(gray: np.ndarray, result: PageResult) -> np.ndarray:
@@ -183,7 +188,10 @@ class PageReading:
             :class:`ocrlite.pages.reader.PageResult`: lines in reading order with box, text and confidences.
         """
         check_batch_size(batch_size)
-        gray = self.to_gray(image, channel_order, max_pixels=MAX_PAGE_PIXELS)
+        try:
+            gray = self.to_gray(image, channel_order)
+        except ImageLoadError as err:
+            raise err.naming_the_file() from None
         finder = resolve_detector(detector if detector is not None else getattr(self, "detector", "classic"))
         if finder == "classic":
             return read_page(self, gray, config, batch_size)

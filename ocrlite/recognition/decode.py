@@ -91,6 +91,8 @@ def class_mask(charset: Charset, allow: str | None = None, block: str | None = N
         unknown = charset.unknown(chars or "")
         if unknown:
             raise ValueError(f"{name} has characters the model does not know: {''.join(unknown)!r}")
+    if allow and " " in charset.chars and " " not in allow and not (block and " " in block):
+        allow += " "  # words stay apart ("TOTAL EUR 1.234,56"); block the space explicitly to join them
     mask = np.zeros(charset.num_classes, bool)
     mask[0] = True
     for i, ch in enumerate(charset.chars, start=1):

@@ -17,7 +17,7 @@ from PIL import Image
 from ocrlite.recognition.charset import Charset
 from ocrlite.recognition.decode import Prediction, class_mask, decode
 from ocrlite.inputs.images import ImageLoadError, array_to_gray, load_gray
-from ocrlite.utils.limits import MAX_BATCH
+from ocrlite.utils.limits import MAX_BATCH, MAX_IMAGE_PIXELS
 from ocrlite.recognition.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare
 
 ImageInput = str | Path | Image.Image | np.ndarray
@@ -56,6 +56,8 @@ class BaseRecognizer:
         self.decoder: dict = {"method": "greedy"}
         self.ascii = False
         self.strip_accents = False
+        #: The pixel limit of an input image, line or page (``--max-pixels``; checked before decoding).
+        self.max_pixels = MAX_IMAGE_PIXELS
 
     def logits(self, batch: np.ndarray, widths: Sequence[int] | None = None) -> np.ndarray:
         """``(B, 1, H, W)`` float32 and each line's own width (None: all W) → ``(B, W / 4, K)`` logits.
@@ -94,7 +96,7 @@ class BaseRecognizer:
             ImageLoadError: a path that cannot be read. TypeError / ValueError: anything else that is not an image.
         """
         if isinstance(image, (str, Path)):
-            return load_gray(image) if max_pixels is None else load_gray(image, max_pixels=max_pixels)
+            return load_gray(image, max_pixels=self.max_pixels if max_pixels is None else max_pixels)
         if isinstance(image, Image.Image):
             from ocrlite.recognition.preprocess import to_grayscale
 
@@ -139,7 +141,18 @@ class BaseRecognizer:
             images = [images]
         elif images is None or not isinstance(images, Sequence):
             raise TypeError(f"expected an image or a list of images, got {type(images).__name__}")
-        return self.predict_sorted([self.prepare(im, channel_order) for im in images], batch_size)
+        return self.predict_sorted([self.prepare_named(im, channel_order) for im in images], batch_size)
+
+    def prepare_named(self, image: ImageInput, channel_order: str = "RGB") -> np.ndarray:
+        """:meth:`prepare`, with errors about a file naming it (``"a.png: no such file"``)."""
+        try:
+            return self.prepare(image, channel_order)
+        except ImageLoadError as err:
+            raise err.naming_the_file() from None
+        except ImageTooWideError as err:
+            if isinstance(image, (str, Path)):
+                raise ImageTooWideError(f"{image}: {err}") from None
+            raise
 
     def predict_sorted(self, prepared: list[np.ndarray], batch_size: int) -> list[Prediction]:
         """Batch prepared images by similar width (sorted), return predictions in input order.

@@ -60,6 +60,35 @@ def onnxruntime_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
+#: The shipped models by name: what each is for and its measured speed (README "How it compares":
+#: receipt lines/s at batch 1, one thread, int8 ONNX; ``ocrlite bench`` re-measures it on your machine).
+SHIPPED_MODELS = {
+    DEFAULT_MODEL: {"role": "the default: accuracy first (Western European print, receipts, documents)",
+                    "lines_per_s": 702},
+    FAST_MODEL: {"role": "speed first: about 1.8x the default's lines/s, several times its errors",
+                 "lines_per_s": 1244},
+}
+
+
+def shipped_model_path(name: str, suffix: str) -> Path | None:
+    """The shipped file of a model named ``default`` or ``fast`` (``suffix`` ``.onnx`` or ``.pt``), or None
+    when ``name`` is not a shipped model's name."""
+    if name not in SHIPPED_MODELS:
+        return None
+    return WEIGHTS_DIR / f"{name}{suffix}"
+
+
+def named_or_path(weights: str | Path, suffix: str) -> Path:
+    """``weights`` as a path: a shipped model's name (``default``, ``fast``) — unless a file of that name is
+    in the current folder — means its shipped file with ``suffix``."""
+    path = Path(weights)
+    if not path.exists():
+        shipped = shipped_model_path(str(weights), suffix)
+        if shipped is not None:
+            return shipped
+    return path
+
+
 def resolve_engine(engine: str, weights: str | Path | None) -> tuple[str, Path]:
     """The engine (``torch`` or ``onnx``) and model file that a command should use.
 
@@ -73,6 +102,10 @@ def resolve_engine(engine: str, weights: str | Path | None) -> tuple[str, Path]:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if weights is not None:
+        if str(weights) in SHIPPED_MODELS and not Path(weights).exists():  # a shipped model by name
+            if engine == "auto":
+                engine = "onnx" if onnxruntime_available() else "torch"
+            return engine, named_or_path(weights, ".onnx" if engine == "onnx" else ".pt")
         path = Path(weights)
         if engine == "auto":
             engine = "onnx" if path.suffix.lower() == ".onnx" else "torch"

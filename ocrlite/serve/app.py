@@ -107,8 +107,9 @@ class Guard:
 class _QueuedRecognizer:
     """What :func:`ocrlite.pages.reader.read_page` needs of a recognizer, reading through the batcher (from a pool thread)."""
 
-    def __init__(self, batcher: Batcher, options: DecoderOptions, deadline: float) -> None:
+    def __init__(self, batcher: Batcher, options: DecoderOptions, deadline: float, max_pixels: int) -> None:
         self.preprocess = batcher.recognizer.preprocess
+        self.max_pixels = max_pixels  # the server's own --max-pixels: a page it decoded is never refused after
         self._batcher = batcher
         self._options = options
         self._deadline = deadline
@@ -143,7 +144,10 @@ def load_serving_recognizer(config: ServeConfig):
     """
     from ocrlite.api import load_recognizer
 
-    if config.weights is not None and not str(config.weights).lower().endswith(".onnx"):
+    from ocrlite.recognition.zoo import SHIPPED_MODELS
+
+    if config.weights is not None and not str(config.weights).lower().endswith(".onnx") \
+            and str(config.weights) not in SHIPPED_MODELS:
         raise ValueError(f"--weights {config.weights}: ocrlite serve runs ONNX models (export a .pt with "
                          f"`ocrlite export`)")
     return load_recognizer(config.weights, "onnx", config.threads or 1)
@@ -238,7 +242,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
             gray = decode_upload(upload, config.max_pixels)
             if "detector" not in state:
                 state["detector"] = resolve_detector("auto")
-            reader = _QueuedRecognizer(state["batcher"], opts, deadline)
+            reader = _QueuedRecognizer(state["batcher"], opts, deadline, config.max_pixels)
             if state["detector"] == "classic":
                 result = find_and_read(reader, gray, batch_size=config.batch_size)
             else:

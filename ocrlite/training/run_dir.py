@@ -17,6 +17,7 @@ from torch import nn
 
 from ocrlite.nn.checkpoint import atomic_save, checkpoint_dict, load_checkpoint, read_checkpoint
 from ocrlite.recognition.charset import Charset
+from ocrlite.recognition.zoo import named_or_path
 from ocrlite.synth.fonts import FONT_DIR
 from ocrlite.training.config import RunDirError, TrainConfig, TrainingDiverged
 from ocrlite.training.log import log as _log
@@ -95,7 +96,7 @@ class RunFolder:
         return merged
 
     def _init_from(self, path: str) -> tuple[dict[str, torch.Tensor], Charset]:
-        loaded = load_checkpoint(path)
+        loaded = load_checkpoint(named_or_path(path, ".pt"))  # a shipped model by name: "default", "fast"
         if loaded.config.backbone != self.cfg.backbone:
             _log(f"--init {path}: using its backbone {loaded.config.backbone!r} (not {self.cfg.backbone!r})")
         self.cfg.backbone = loaded.config.backbone

@@ -100,6 +100,10 @@ class Trainer(RunFolder, Validation):
             self.cfg = cfg = self._merge_resumed(resume_state["train"], cfg)
         if cfg.steps is None:
             cfg.steps = DEFAULT_STEPS
+        if cfg.warmup >= cfg.steps:  # a warm-up longer than the run would never reach the learning rate
+            short = max(1, cfg.steps // 10)
+            _log(f"--warmup {cfg.warmup} is not shorter than the run's {cfg.steps} steps; warming up for {short}")
+            cfg.warmup = short
         limit = os.environ.get("OMP_THREAD_LIMIT", "")
         if limit.isdigit() and int(limit) >= 1 and (cfg.threads or torch.get_num_threads()) > int(limit):
             # More torch threads than OpenMP allows spin forever in its barrier: keep within the limit.

@@ -19,6 +19,9 @@ MAX_BATCH = 256
 MAX_OPTION_FILE_BYTES = 256 << 20
 #: ``--charset`` files: a charset is at most a few thousand characters.
 MAX_CHARSET_FILE_BYTES = 1 << 20
+#: ``--max-pixels`` / ``max_pixels``: the one limit on an image's pixels, line or page, checked from its header
+#: before decoding (a 600-dpi A3 scan is about 70 MP).
+MAX_IMAGE_PIXELS = 120_000_000
 
 
 class InputTooLargeError(ValueError):
