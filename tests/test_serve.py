@@ -92,8 +92,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def tight_server():
-    """One request at a time, a 3 s time limit and a 300 kB body limit."""
-    s = Server("--queue", "1", "--timeout", "3", "--max-bytes", "300000")
+    """One request at a time, a 3 s time limit, a 300 kB body limit and a small beam-work budget."""
+    s = Server("--queue", "1", "--timeout", "3", "--max-bytes", "300000", "--max-beam-work", "100000")
     yield s
     s.stop()
 
@@ -440,3 +440,12 @@ def test_two_workers_both_answer_and_a_dead_one_is_replaced(lines):
     finally:
         s.stop()
     assert s.proc.returncode == 0
+
+
+def test_a_beam_search_over_the_work_budget_is_answered_413_and_others_go_on(tight_server, lines):
+    """The budget is beam width × columns; the default (2 M) refuses beam 128 over 64 wide lines, which would
+    hold the one recognition thread for about 100 s. Here a server with a small budget shows the answer."""
+    wide = Image.new("L", (1600, 32), 255)
+    response = post_lines(tight_server.url, [png_bytes(wide)] * 4, {"decoder": "beam", "beam_width": "128"})
+    assert response.status_code == 413 and "--max-beam-work" in response.json()["detail"], response.text
+    assert post_lines(tight_server.url, [png_bytes(lines[0][0])], {"decoder": "beam"}).status_code == 200

@@ -9,6 +9,10 @@ from ocrlite.utils.limits import MAX_THREADS
 from ocrlite.cli.common import print_error, at_least, HelpFormatter
 
 
+#: ``--timeout`` above an hour is a typo (and 1e10 s overflows the event loop's timer).
+MAX_TIMEOUT = 3600
+
+
 def add(sub: argparse._SubParsersAction) -> None:
     from ocrlite.serve.config import ServeConfig
 
@@ -37,6 +41,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue", type=at_least(1, 4096), default=d.queue,
                    help="requests a worker holds at once; one more is answered 503 with Retry-After")
     p.add_argument("--batch-size", type=at_least(1), default=d.batch_size, help="lines per recognition batch")
+    p.add_argument("--max-beam-work", type=at_least(1), default=d.max_beam_work, metavar="N",
+                   help="beam width × columns one request's beam search may cost; more is answered 413")
     p.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log each request (logged unless given)")
     p.set_defaults(func=run)
 
@@ -52,15 +58,15 @@ def run(args: argparse.Namespace) -> int:
     except MissingExtraError as err:
         print_error(str(err))
         return 2
-    if not math.isfinite(args.timeout) or args.timeout <= 0:
-        print_error(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if not math.isfinite(args.timeout) or not 0 < args.timeout <= MAX_TIMEOUT:
+        print_error(f"--timeout must be a number of seconds in (0, {MAX_TIMEOUT}], got {args.timeout}")
         return 2
     from ocrlite.serve.config import ServeConfig
     from ocrlite.serve.run import serve
 
     config = ServeConfig(weights=args.weights, threads=args.threads, max_bytes=args.max_bytes,
                          max_pixels=args.max_pixels, max_files=args.max_files, timeout=args.timeout,
-                         queue=args.queue, batch_size=args.batch_size)
+                         queue=args.queue, batch_size=args.batch_size, max_beam_work=args.max_beam_work)
     try:
         return serve(config, args.host, args.port, args.workers, args.access_log)
     except ValueError as err:

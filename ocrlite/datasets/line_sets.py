@@ -321,7 +321,10 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
         raw = labels.read_bytes()
     except OSError as err:
         raise LabelFileError(f"{labels}: cannot read ({err.strerror})") from None
-    text = raw.decode("utf-8-sig", errors="replace")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 file (Windows Notepad's "Unicode"): read it as such
+        text = raw.decode("utf-16", errors="replace")
+    else:
+        text = raw.decode("utf-8-sig", errors="replace")
     report = SkipReport(str(labels))
     lines: list[LabeledLine] = []
     # Rows end at \n (and a \r before it); a CR, U+2028 or other separator inside a row belongs to its label.
@@ -348,6 +351,9 @@ def read_label_set(set_path: str | Path, charset: Charset | None = None, check_i
             continue
         if charset is not None and charset.unknown(label):
             report.add(f"characters outside the charset ({''.join(charset.unknown(label))[:20]!r})", no)
+            continue
+        if "\x00" in name:
+            report.add("NUL byte in the image path", no)
             continue
         path = Path(name.strip())
         path = path if path.is_absolute() else base / path

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocrlite.detection.postprocess import METADATA_KEY, DetectorSettings, boxes_from_map, resize_for_detector
+from ocrlite.detection.postprocess import METADATA_KEY, DetectorSettings, detect_boxes, resize_for_detector
 from ocrlite.utils.resources import MODELS_DIR
 
 #: The shipped detector inside the package (``$OCRLITE_WEIGHTS_DIR`` points elsewhere).
@@ -74,6 +74,6 @@ class OnnxLineDetector:
         return prob, scale
 
     def detect(self, gray: np.ndarray) -> tuple[list[np.ndarray], list[float]]:
-        """Line boxes (``(4, 2)`` corners, page pixels) and their scores for a ``(H, W)`` uint8 page."""
-        prob, scale = self.probability(gray)
-        return boxes_from_map(prob, scale, self.settings, gray.shape)
+        """Line boxes (``(4, 2)`` corners, page pixels) and their scores for a ``(H, W)`` uint8 page
+        (a second pass at a larger scale for small text on a large page: :func:`detect_boxes`)."""
+        return detect_boxes(lambda x: self.session.run(None, {self.input_name: x})[0][0, 0], gray, self.settings)

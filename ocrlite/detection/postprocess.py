@@ -25,7 +25,12 @@ class DetectorSettings:
 
     Attributes:
         max_side: the page is scaled so its longer side is at most this many pixels (never enlarged
-            beyond ``min_scale``…``max_scale`` of its size), then padded to a multiple of 32.
+            beyond ``max_scale`` of its size), then padded to a multiple of 32.
+        small_text, good_text, max_side_large: when the first pass finds no line, lines under
+            ``small_text`` input pixels tall, or blobs rather than lines (most of the boxes' area in boxes
+            shorter than twice their height or taller than six good lines: dense small lines run together) on a page it shrank, a second pass reads it at the scale
+            that makes them ``good_text`` tall (the height training drew most), longer side at most
+            ``max_side_large`` — a phone photo of a whole A4 page has 8-pixel text at 1280.
         output_stride: input pixels per map cell.
         threshold: map cells above this are text.
         box_threshold: a region is kept when its mean probability is at least this.
@@ -43,12 +48,18 @@ class DetectorSettings:
     mean: float = 0.5
     std: float = 0.5
     max_scale: float = 2.0
+    small_text: float = 12.0
+    good_text: float = 20.0
+    max_side_large: int = 2560
 
 
-def resize_for_detector(gray: np.ndarray, settings: DetectorSettings) -> tuple[np.ndarray, float]:
-    """``(H, W)`` uint8 → ``(1, 1, h, w)`` float32 input (h, w multiples of 32) and the scale applied."""
+def resize_for_detector(gray: np.ndarray, settings: DetectorSettings, scale: float | None = None
+                        ) -> tuple[np.ndarray, float]:
+    """``(H, W)`` uint8 → ``(1, 1, h, w)`` float32 input (h, w multiples of 32) and the scale applied
+    (``scale`` None: the first pass's, longer side at most ``max_side``)."""
     h, w = gray.shape
-    scale = min(settings.max_scale, settings.max_side / max(h, w))
+    if scale is None:
+        scale = min(settings.max_scale, settings.max_side / max(h, w))
     nh, nw = max(32, int(round(h * scale))), max(32, int(round(w * scale)))
     resized = cv2.resize(gray, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     ph, pw = -(-nh // 32) * 32, -(-nw // 32) * 32
@@ -92,7 +103,7 @@ def order_corners(box: np.ndarray) -> np.ndarray:
 
 
 def boxes_from_map(prob: np.ndarray, scale: float, settings: DetectorSettings,
-                   page_shape: tuple[int, int], max_regions: int = 5000) -> tuple[list[np.ndarray], list[float]]:
+                   page_shape: tuple[int, int], max_regions: int = 2000) -> tuple[list[np.ndarray], list[float]]:
     """Line boxes from a ``(h, w)`` probability map: ``(4, 2)`` float32 corners in page pixels and scores.
 
     At most ``max_regions`` regions are looked at (the largest first): a noise page cannot make
@@ -127,3 +138,30 @@ def boxes_from_map(prob: np.ndarray, scale: float, settings: DetectorSettings,
         boxes.append(order_corners(corners))
         scores.append(score)
     return boxes, scores
+
+
+def detect_boxes(probability, gray: np.ndarray, settings: DetectorSettings) -> tuple[list[np.ndarray], list[float]]:
+    """Line boxes of a page, in one or two passes (see :class:`DetectorSettings`).
+
+    Args:
+        probability: the network: ``(1, 1, h, w)`` float32 input → ``(h / s, w / s)`` probability map.
+        gray: the page, ``(H, W)`` uint8.
+    """
+    x, scale = resize_for_detector(gray, settings)
+    boxes, scores = boxes_from_map(probability(x), scale, settings, gray.shape)
+    if scale >= 1.0:
+        return boxes, scores
+    sides = [sorted((np.hypot(*(b[1] - b[0])), np.hypot(*(b[3] - b[0])))) for b in boxes]
+    median = float(np.median([s[0] for s in sides])) * scale if sides else 0.0
+    area = sum(s[0] * s[1] for s in sides)
+    blob_area = sum(s[0] * s[1] for s in sides if s[1] < 2 * s[0] or s[0] * scale > 6 * settings.good_text)
+    blobs = bool(sides) and blob_area > 0.5 * area
+    if boxes and median >= settings.small_text and not blobs:
+        return boxes, scores
+    # Too small to read well, or blobs rather than lines (small dense lines run together): look closer.
+    target = scale * settings.good_text / median if boxes and not blobs else 1.0
+    target = min(target, 1.0, settings.max_side_large / max(gray.shape))
+    if target < scale * 1.25:
+        return boxes, scores
+    x, target = resize_for_detector(gray, settings, target)
+    return boxes_from_map(probability(x), target, settings, gray.shape)

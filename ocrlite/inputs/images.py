@@ -28,6 +28,13 @@ ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "GIF", "WEBP", "PPM")
 MAX_PIXELS = MAX_IMAGE_PIXELS
 
 
+def _jpeg_scans(path: Path | None, data: bytes | None) -> int:
+    """Start-of-scan markers (FF DA) in a JPEG's bytes: an upper bound on its scans, counted without decoding."""
+    if data is None:
+        data = path.read_bytes()
+    return data.count(b"\xff\xda")
+
+
 def too_many_pixels(pixels: int, limit: int, size: str) -> str:
     """The one message for an image over the pixel limit, in line and page mode alike."""
     return f"image is {size}, over the {limit / 1e6:g} MP limit (--max-pixels / max_pixels raises it)"
@@ -133,9 +140,18 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
                     raise ImageLoadError(path, too_many_pixels(w * h, max_pixels, f"{w}×{h} px"), "too_large")
                 if w == 0 or h == 0:
                     raise ImageLoadError(path, f"image has no pixels ({w}×{h})", "empty")
-                frames = getattr(image, "n_frames", 1)
-                if isinstance(frames, int) and frames > 1:
-                    warnings.warn(ImageFramesWarning(f"{path}: has {frames} frames (an animation or a multi-page "
+                if max(w, h) > MAX_ASPECT * min(w, h):
+                    raise ImageLoadError(path, f"image is {w}×{h} px: thinner than 1:{MAX_ASPECT}, neither a text "
+                                         f"line nor a page", "too_large")
+                if image.format == "JPEG":
+                    scans = _jpeg_scans(path if data is None else None, data)
+                    if scans > MAX_JPEG_SCANS:
+                        raise ImageLoadError(path, f"JPEG has {scans} scans, over the {MAX_JPEG_SCANS} a photo or scan "
+                                             f"has (each costs a decode of the whole image)", "too_large")
+                # Whether there is a second frame, not how many: counting walks every frame (a TIFF chain of
+                # 100,000 IFDs took 38 s only to count).
+                if getattr(image, "is_animated", False):
+                    warnings.warn(ImageFramesWarning(f"{path}: has several frames (an animation or a multi-page "
                                                      f"file); only the first is read"))
                 image.load()
                 return to_grayscale(image)
@@ -163,6 +179,14 @@ def _decode(path: Path, data: bytes | None, max_pixels: int) -> np.ndarray:
     except Exception as err:  # noqa: BLE001 - a decoder or EXIF parser bug must not end a batch
         raise ImageLoadError(path, f"cannot decode image ({type(err).__name__}: {err})") from None
 
+
+#: Float images a rounding step outside 0..1 (1.0000001 after a resize) are still 0..1 images, not near-black 0..255.
+FLOAT_SLACK = 1e-3
+#: An image thinner than this (width : height or height : width) is neither a line nor a page; refused from its header.
+MAX_ASPECT = 1000
+#: JPEG scans (SOS markers) beyond this are refused before decoding: a progressive JPEG has about ten, and
+#: each scan costs a pass over the whole image (an 83 KB file with 500 scans of 36 MP took 5.6 s).
+MAX_JPEG_SCANS = 100
 
 #: Channel orders an ``(h, w, 3)`` array may be given in.
 CHANNEL_ORDERS = ("RGB", "BGR")
@@ -198,8 +222,8 @@ def array_to_gray(array: object, channel_order: str = "RGB") -> np.ndarray:
         if not np.isfinite(values).all():
             raise ValueError("the image array holds NaN or infinite values")
         low, high = float(values.min()), float(values.max())
-        if array.dtype.kind == "f" and low >= 0 and high <= 1:
-            values = values * 255.0
+        if array.dtype.kind == "f" and low >= -FLOAT_SLACK and high <= 1 + FLOAT_SLACK:
+            values = np.clip(values, 0.0, 1.0) * 255.0  # 0..1 floats, with the rounding of a resize or a sum
         elif low < 0 or high > 255:
             raise ValueError(f"image values must lie in 0..255 (or 0..1 for floats), got {low:g}..{high:g}")
         array = np.round(values).astype(np.uint8)

@@ -56,6 +56,12 @@ class TorchLineRecognizer(BaseRecognizer):
             device: torch device.
             fuse: fold BatchNorm into convs for faster inference (same outputs).
         """
+        if path is not None and not isinstance(path, (str, Path)):
+            raise TypeError(f"expected a checkpoint path (str or Path), got {type(path).__name__}")
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ValueError(f"device {device!r} is not a torch device; use cpu, cuda or cuda:N") from None
         loaded = load_checkpoint(path if path is not None else default_weights_path(), device)
         model = fuse_conv_bn(loaded.model) if fuse else loaded.model
         return cls(model, loaded.charset, loaded.preprocess, device)

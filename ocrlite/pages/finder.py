@@ -47,6 +47,10 @@ class FinderConfig:
     max_glyph_factor: float = 3.0
 
 
+#: Lines one page may yield (a dense newspaper page has about 400): noise beyond this is not read.
+MAX_PAGE_LINES = 2000
+
+
 @dataclass
 class LineBox:
     """One text line: four corners (clockwise from top-left) in page pixels, and its height."""
@@ -285,6 +289,9 @@ def find_lines(gray: np.ndarray, config: FinderConfig | None = None) -> PageLayo
     if not boxes:
         return empty
     arr = np.array(boxes, dtype=np.float64)
+    if len(arr) > MAX_PAGE_LINES:  # noise (a photo, a halftone) found as thousands of specks: keep the largest
+        areas = (arr[:, 2] - arr[:, 0]) * (arr[:, 3] - arr[:, 1])
+        arr = arr[np.sort(np.argsort(-areas, kind="stable")[:MAX_PAGE_LINES])]
     order = _order(arr, glyph)
     arr = arr[order]
     # Corners in the original page: undo the rotation, then the working scale.

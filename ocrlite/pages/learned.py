@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ocrlite.pages.finder import LineBox
-from ocrlite.recognition.preprocess import prepare
+from ocrlite.pages.long_lines import read_crops
 from ocrlite.recognition.reader import BaseRecognizer
 
 #: Lines read both ways round to decide the page's way up (the widest ones: most letters).
@@ -98,7 +98,7 @@ def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
 
 
 def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
-    return rec.predict_sorted([prepare(c, rec.preprocess) for c in crops], batch_size)
+    return read_crops(rec, crops, batch_size)  # lines too wide for the model are read in pieces
 
 
 def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> tuple[

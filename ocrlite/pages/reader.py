@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 
 from ocrlite.inputs.images import ImageLoadError, too_many_pixels
+from ocrlite.pages.long_lines import read_crops
 from ocrlite.utils.limits import MAX_IMAGE_PIXELS
 from ocrlite.recognition.reader import BaseRecognizer, ImageInput, check_batch_size
 from ocrlite.pages import FinderConfig, LineBox, find_lines
-from ocrlite.recognition.preprocess import prepare
 
 #: Pages larger than this are refused unless the reader's ``max_pixels`` says otherwise (the one image limit).
 MAX_PAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -87,8 +87,7 @@ def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndar
 
 
 def _recognise(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
-    prepared = [prepare(c, rec.preprocess) for c in crops]
-    return rec.predict_sorted(prepared, batch_size)
+    return read_crops(rec, crops, batch_size)  # lines too wide for the model are read in pieces
 
 
 def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None = None, batch_size: int = 32,

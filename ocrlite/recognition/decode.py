@@ -79,6 +79,21 @@ def _collapse(path: np.ndarray, path_p: np.ndarray) -> tuple[list[int], list[flo
     return ids, confs
 
 
+class DecodeBudgetError(ValueError):
+    """Beam search over more columns than the reader's budget allows (``beam width × columns``)."""
+
+
+def check_beam_work(beam_width: int, columns: int, budget: int | None) -> None:
+    """Refuse beam search whose work (``beam_width × columns``, the prefixes scored) is over ``budget``.
+
+    Raises:
+        DecodeBudgetError: over budget (the message says what to lower).
+    """
+    if budget is not None and beam_width * columns > budget:
+        raise DecodeBudgetError(f"beam search of width {beam_width} over {columns} columns is {beam_width * columns:,} "
+                                f"steps, over the budget of {budget:,}: use a narrower beam, greedy decoding, or fewer lines")
+
+
 def class_mask(charset: Charset, allow: str | None = None, block: str | None = None) -> np.ndarray | None:
     """Boolean ``(K,)`` mask of the classes decoding may emit (blank always allowed), or ``None`` for all.
 
@@ -91,7 +106,8 @@ def class_mask(charset: Charset, allow: str | None = None, block: str | None = N
         unknown = charset.unknown(chars or "")
         if unknown:
             raise ValueError(f"{name} has characters the model does not know: {''.join(unknown)!r}")
-    if allow and " " in charset.chars and " " not in allow and not (block and " " in block):
+    if allow and " " in charset.chars and " " not in allow and not (block and " " in block) \
+            and set(allow) - set(block or ""):
         allow += " "  # words stay apart ("TOTAL EUR 1.234,56"); block the space explicitly to join them
     mask = np.zeros(charset.num_classes, bool)
     mask[0] = True

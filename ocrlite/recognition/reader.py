@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ocrlite.recognition.charset import Charset
-from ocrlite.recognition.decode import Prediction, class_mask, decode
+from ocrlite.recognition.decode import Prediction, check_beam_work, class_mask, decode
 from ocrlite.inputs.images import ImageLoadError, array_to_gray, load_gray
 from ocrlite.utils.limits import MAX_BATCH, MAX_IMAGE_PIXELS
 from ocrlite.recognition.preprocess import ImageTooWideError, PreprocessConfig, collate_images, prepare
@@ -58,6 +58,8 @@ class BaseRecognizer:
         self.strip_accents = False
         #: The pixel limit of an input image, line or page (``--max-pixels``; checked before decoding).
         self.max_pixels = MAX_IMAGE_PIXELS
+        #: Beam search work (beam width × columns) one call may ask for; None: unbounded (the service bounds it).
+        self.max_beam_work: int | None = None
 
     def logits(self, batch: np.ndarray, widths: Sequence[int] | None = None) -> np.ndarray:
         """``(B, 1, H, W)`` float32 and each line's own width (None: all W) → ``(B, W / 4, K)`` logits.
@@ -160,6 +162,9 @@ class BaseRecognizer:
         A batch holds at most ``min(batch_size, MAX_BATCH)`` lines and :data:`MAX_BATCH_COLUMNS` padded columns.
         """
         check_batch_size(batch_size)
+        if self.decoder.get("method") == "beam":
+            check_beam_work(self.decoder["beam_width"], sum(p.shape[1] // self.width_stride for p in prepared),
+                            self.max_beam_work)
         order = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[1])
         out: list[Prediction | None] = [None] * len(prepared)
         limit = min(batch_size, MAX_BATCH)

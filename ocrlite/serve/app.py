@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from ocrlite.utils.version import __version__
-from ocrlite.recognition.decode import Prediction, class_mask
+from ocrlite.recognition.decode import DecodeBudgetError, Prediction, class_mask
 from ocrlite.utils.limits import MAX_BEAM_WIDTH
 from ocrlite.recognition.preprocess import ImageTooWideError, prepare
 from ocrlite.serve.batcher import Batcher, BatcherClosed, DecoderOptions
@@ -165,7 +165,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
         cv2.setNumThreads(1)  # this process batches lines itself; OpenCV threads would contend with onnxruntime's
         rec = recognizer or load_serving_recognizer(config)
         state["name"] = os.path.splitext(os.path.basename(str(getattr(rec, "path", "") or "model")))[0]
-        state["batcher"] = Batcher(rec, config.batch_size).start()
+        state["batcher"] = Batcher(rec, config.batch_size, max_beam_work=config.max_beam_work).start()
         # Lines and pages decode in pools of their own: a page holds its thread while its lines are read,
         # and must never keep a one-line request from being decoded.
         size = max(2, config.threads or 1)
@@ -281,6 +281,10 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
     @app.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError) -> JSONResponse:
         return JSONResponse({"detail": err.message}, err.status, err.headers)
+
+    @app.exception_handler(DecodeBudgetError)
+    async def over_budget(request: Request, err: DecodeBudgetError) -> JSONResponse:
+        return JSONResponse({"detail": f"{err} (the server's --max-beam-work)"}, 413)
 
     @app.exception_handler(RequestValidationError)
     async def bad_option(request: Request, err: RequestValidationError) -> JSONResponse:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ocrlite.recognition.decode import Prediction
+from ocrlite.recognition.decode import Prediction, check_beam_work
 from ocrlite.recognition.reader import BaseRecognizer
 
 
@@ -64,8 +64,10 @@ class Batcher:
         max_lines: lines taken into one round (several model batches); later jobs wait for the next round.
     """
 
-    def __init__(self, recognizer: BaseRecognizer, batch_size: int = 32, max_lines: int = 256) -> None:
+    def __init__(self, recognizer: BaseRecognizer, batch_size: int = 32, max_lines: int = 256,
+                 max_beam_work: int | None = None) -> None:
         self.recognizer = recognizer
+        self.max_beam_work = max_beam_work
         self.batch_size = batch_size
         self.max_lines = max_lines
         self.stats = BatchStats()
@@ -91,6 +93,9 @@ class Batcher:
         """
         if self._closed:
             raise BatcherClosed("the server is shutting down")
+        if options.decoder == "beam":
+            check_beam_work(options.beam_width, sum(im.shape[1] // self.recognizer.width_stride for im in images),
+                            self.max_beam_work)
         job = _Job(images, options)
         self._queue.put(job)
         return job.future

@@ -21,6 +21,9 @@ class ServeConfig:
         queue: requests a worker holds at once (reading, waiting or being recognised); one more is answered
             503 with ``Retry-After`` instead of waiting without end.
         batch_size: lines one recognition batch holds (requests that arrive together are read together).
+        max_beam_work: beam width × columns one request's beam search may cost (413 above it): 2 M is beam 8
+            over ~250 lines of 1,000 columns; beam 128 over 64 such lines (8 M, about 100 s of the one
+            recognition thread) is refused.
     """
 
     weights: str | None = None
@@ -31,6 +34,7 @@ class ServeConfig:
     timeout: float = 30.0
     queue: int = 32
     batch_size: int = 32
+    max_beam_work: int = 2_000_000
 
     def to_json(self) -> str:
         """The settings as JSON (what a worker process is started with)."""

@@ -11,7 +11,7 @@ The mix and why:
   annotation style (SROIE's boxes are the ones the benchmark measures against), composited onto the same
   backgrounds, so real print is also seen turned, on a desk and under a lamp.
 
-Line heights are drawn uniformly between 12 and 44 pixels at the network's input (small print on a
+Line heights are drawn uniformly between 10 and 44 pixels at the network's input (small print on a
 whole photographed page to large headings), then a ``crop``-sized window is cut around a random line.
 """
 
@@ -32,7 +32,7 @@ from ocrlite.synth.scenes import compose_scene
 from ocrlite.training.db_targets import make_targets
 
 MEAN, STD = 0.5, 0.5
-LINE_HEIGHTS = (12.0, 44.0)
+LINE_HEIGHTS = (10.0, 44.0)
 
 
 @dataclass

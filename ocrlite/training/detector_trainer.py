@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 from ocrlite.datasets.page_sets import read_page_set
 from ocrlite.nn.checkpoint import atomic_save
 from ocrlite.nn.detector import DetectorConfig, build_detector, detector_checkpoint, list_detector_backbones
-from ocrlite.detection.postprocess import DetectorSettings, boxes_from_map, resize_for_detector
+from ocrlite.detection.postprocess import DetectorSettings, detect_boxes
 from ocrlite.pages.scoring import DetectionScore, score_detection
 from ocrlite.synth.pages import PageRenderer
 from ocrlite.synth.scenes import compose_scene
@@ -30,6 +30,7 @@ from ocrlite.training.config import RunDirError, TrainingDiverged, TrainingStopp
 from ocrlite.training.db_targets import db_loss
 from ocrlite.training.detector_data import DetectorSamples, line_height, scale_page
 from ocrlite.training.log import log
+from ocrlite.training.workers import ignore_stop_signals, stop_workers
 from ocrlite.utils.locks import LOCK_NAME, FolderBusyError, lock_folder
 from ocrlite.utils.progress import Progress
 
@@ -116,9 +117,7 @@ def evaluate_detector(model: torch.nn.Module, pages: list[tuple[np.ndarray, list
     model.eval()
     with torch.inference_mode():
         for image, polys in pages:
-            x, scale = resize_for_detector(image, settings)
-            prob = model(torch.from_numpy(x))[0, 0].numpy()
-            boxes, _ = boxes_from_map(prob, scale, settings, image.shape)
+            boxes, _ = detect_boxes(lambda x: model(torch.from_numpy(x))[0, 0].numpy(), image, settings)
             total = total + score_detection(polys, boxes)
     model.train(was_training)
     return total
@@ -213,7 +212,7 @@ class DetectorTrainer:
 
             cv2.setNumThreads(1)
             kwargs = {"num_workers": cfg.workers, "prefetch_factor": 4,
-                      "worker_init_fn": lambda _: signal.signal(signal.SIGINT, signal.SIG_IGN) and None,
+                      "worker_init_fn": ignore_stop_signals,
                       "multiprocessing_context": "fork" if os.name != "nt" else "spawn"}
         loader = DataLoader(samples, batch_size=None, **kwargs)
         stop: dict[str, int | None] = {"signal": None}
@@ -223,8 +222,9 @@ class DetectorTrainer:
         loss_avg, metrics = None, {}
         self._start = time.perf_counter()
         self.model.train()
+        batches = iter(loader)
         try:
-            for batch in loader:
+            for batch in batches:
                 if self.step >= end or stop["signal"] is not None:
                     break
                 for group in self.optimizer.param_groups:
@@ -248,6 +248,7 @@ class DetectorTrainer:
         finally:
             for s, h in handlers.items():
                 signal.signal(s, h)
+            stop_workers(batches)
             bar.close()
         if stop["signal"] is not None or self.step < cfg.steps:
             self.save("last.pt", metrics, with_resume=True)

@@ -31,6 +31,8 @@ from ocrlite.training.losses import case_pairs, merge_letter_case  # noqa: F401 
 from ocrlite.training.run_dir import RunFolder, transfer_charset_rows
 from ocrlite.training.schedule import lr_at  # noqa: F401  (re-exported)
 from ocrlite.training.validation import Validation
+from ocrlite.training.workers import ignore_stop_signals as _ignore_stop_signals
+from ocrlite.training.workers import stop_workers as _stop_workers
 from ocrlite.utils.progress import Progress, format_seconds
 
 
@@ -48,32 +50,6 @@ class _Laps:
             now = time.perf_counter()
             self.timings[name] = self.timings.get(name, 0.0) + now - self.last
             self.last = now
-
-
-def _ignore_stop_signals(_worker_id: int) -> None:
-    """DataLoader workers ignore Ctrl-C / SIGTERM sent to the whole process group (a terminal, ``kill -- -PGID``).
-
-    Otherwise the worker dies first and the main process crashes on "worker killed" before it can save
-    last.pt; this way the main process finishes its step, saves, and shuts the workers down itself.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
-def _stop_workers(batches: Any) -> None:
-    """End the DataLoader's worker processes now (they ignore SIGTERM, see :func:`_ignore_stop_signals`).
-
-    After an error in a worker or in the step, waiting for them at exit would hang forever.
-    """
-    for worker in getattr(batches, "_workers", []):
-        if worker.is_alive():
-            worker.kill()
-    shutdown = getattr(batches, "_shutdown_workers", None)
-    if shutdown is not None:
-        try:
-            shutdown()
-        except Exception:  # noqa: BLE001 - best effort: the workers are already gone
-            pass
 
 
 class Trainer(RunFolder, Validation):
