@@ -34,6 +34,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--draw", default=None, metavar="OUT.png",
                    help="with --page: write the page with numbered line boxes (several pages: OUT is a folder)")
     p.add_argument("--force", action="store_true", help="let --draw replace existing files")
+    p.add_argument("--pages", default=None, metavar="RANGES",
+                   help="with --page and PDF inputs: the pages to read, e.g. 1-3,7 (default: all)")
+    p.add_argument("--dpi", type=float, default=300, help="with --page: the resolution PDF pages are rendered at")
     p.add_argument("--max-pixels", type=at_least(1), default=None, metavar="N",
                    help="refuse images (lines or pages) with more pixels than this, before decoding (default: 120 MP)")
     add_decoder_options(p)
@@ -66,6 +69,11 @@ def run(args: argparse.Namespace) -> int:
             print_error(f"--detector: {err}")
             return 2
         return _predict_pages(rec, items, args)
+    from ocrlite.inputs.pdf import is_pdf
+
+    for item in items:
+        if not item.error and is_pdf(item.path):
+            item.error = "a PDF document: read its pages with --page"
     failed = 0
     records = []
     bad = {i for i, it in enumerate(items) if it.error}
@@ -120,41 +128,71 @@ def _predict_pages(rec, items, args: argparse.Namespace) -> int:
         except OutputError as err:
             print_error(f"--draw {err}")
             return 2
-    failed, records = 0, []
-    for k, item in enumerate(items):
-        if item.error:
-            print_error(f"{tsv_field(item.path)}: {item.error}")
-            failed += 1
-            continue
-        try:
-            result = rec.read_page(item.path, batch_size=args.batch_size)
-        except (ImageLoadError, ValueError) as err:
-            print_error(f"{tsv_field(item.path)}: {err}")
-            failed += 1
-            continue
+    from ocrlite.inputs.pdf import PdfError, is_pdf, render_pages
+
+    pdfs = {k for k, item in enumerate(items) if not item.error and is_pdf(item.path)}
+    if args.draw and pdfs:
+        print_error(f"--draw: {tsv_field(items[min(pdfs)].path)} is a PDF; --draw draws image pages "
+                    f"(--format pdf gives a PDF back)")
+        return 2
+    failed, records, shown = 0, [], 0
+
+    def emit(item_path: str, result, page: int | None, target: Path | None) -> None:
+        nonlocal failed, shown
+        where = tsv_field(item_path) + (f" page {page}" if page is not None else "")
         if not result.lines:  # a page with no text is a failure of that page (exit 1), not silently empty
             why = (f"{result.lines_found} line(s) found, but none reads as text (a picture, a script the model "
                    f"does not read, or --allow / --block leave nothing)" if result.lines_found else "no text lines found")
-            print_error(f"{tsv_field(item.path)}: {why}")
+            print_error(f"{where}: {why}")
             failed += 1
-        if args.draw:
-            target = targets[k]
+        if target is not None:
             try:
-                write_image(target, draw_page(rec_gray(item.path, rec.max_pixels), result))
+                write_image(target, draw_page(rec_gray(item_path, rec.max_pixels), result))
             except (OutputError, OSError, ImageLoadError) as err:
                 reason = err.strerror if isinstance(err, OSError) and err.strerror else err
                 print_error(f"--draw {tsv_field(str(target))}: could not write the drawing ({reason})")
                 failed += 1
         if args.format == "json":
-            records.append({"path": display_path(item.path), "skew_degrees": round(result.skew, 2),
-                            "rotated_180": result.rotated_180, "rotation": result.rotation,
-                            "detector": result.detector, "no_text": not result.lines,
+            records.append({"path": display_path(item_path), **({"page": page} if page is not None else {}),
+                            "skew_degrees": round(result.skew, 2), "rotated_180": result.rotated_180,
+                            "rotation": result.rotation, "detector": result.detector, "no_text": not result.lines,
                             "lines": [line.to_dict() for line in result.lines]})
         else:
-            if several:
-                print(f"{'' if k == 0 else chr(10)}# {tsv_field(item.path)}")
+            if several or page is not None:
+                print(f"{'' if shown == 0 else chr(10)}# {where}")
             for line in result.lines:
                 print(line.text)
+        shown += 1
+
+    for k, item in enumerate(items):
+        if item.error:
+            print_error(f"{tsv_field(item.path)}: {item.error}")
+            failed += 1
+            continue
+        if k in pdfs:
+            try:
+                pages = render_pages(item.path, args.pages, args.dpi, rec.max_pixels)
+                for pdf_page in pages:
+                    if pdf_page.error:
+                        print_error(f"{tsv_field(item.path)}: {pdf_page.error}")
+                        failed += 1
+                        continue
+                    emit(item.path, rec.read_page(pdf_page.image, batch_size=args.batch_size), pdf_page.number, None)
+            except (PdfError, ValueError) as err:
+                print_error(f"{tsv_field(item.path)}: {err}" if isinstance(err, ValueError) else str(err))
+                failed += 1
+            continue
+        try:
+            result = rec.read_page(item.path, batch_size=args.batch_size)
+        except ImageLoadError as err:
+            print_error(f"{tsv_field(item.path)}: {err.reason}")
+            failed += 1
+            continue
+        except ValueError as err:
+            print_error(f"{tsv_field(item.path)}: {err}")
+            failed += 1
+            continue
+        emit(item.path, result, None, targets[k] if args.draw else None)
     return finish_records(records if args.format == "json" else None, failed, len(items), "pages")
 
 

@@ -5,6 +5,7 @@ width-bucketed batches, return them in reading order; draw the boxes for a perso
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -65,6 +66,10 @@ class PageResult:
     detector: str = "classic"
     #: Lines the finder found, including those that read as nothing (``len(lines)`` counts only read ones).
     lines_found: int = 0
+    #: The page's number in its document (1-based; 1 for an image).
+    page: int = 1
+    #: Why a document page could not be read (its ``lines`` are then empty); None when it was read.
+    error: str | None = None
 
     @property
     def text(self) -> str:
@@ -187,6 +192,11 @@ class PageReading:
             :class:`ocrlite.pages.reader.PageResult`: lines in reading order with box, text and confidences.
         """
         check_batch_size(batch_size)
+        if isinstance(image, (str, Path)):
+            from ocrlite.inputs.pdf import is_pdf
+
+            if is_pdf(image):  # a PDF given as a page: its first page (read_document reads them all)
+                return self.read_document(str(image), "1", batch_size=batch_size, detector=detector)[0]
         try:
             gray = self.to_gray(image, channel_order)
         except ImageLoadError as err:
@@ -195,6 +205,36 @@ class PageReading:
         if finder == "classic":
             return read_page(self, gray, config, batch_size)
         return read_page_with_detector(self, finder, gray, batch_size)
+
+
+    def read_document(self: BaseRecognizer, path: str, pages: str | None = None, dpi: float = 300,
+                      batch_size: int = 32, detector: object = None) -> list[PageResult]:
+        """Read the pages of a PDF (or an image, as a one-page document), one ``PageResult`` per page.
+
+        Args:
+            pages: ``"1-3,7"`` (None: every page). dpi: PDF rendering resolution (lowered to keep a page
+                under the reader's ``max_pixels``).
+
+        Returns:
+            One result per page in order, ``result.page`` its number; a page that cannot be rendered has
+            ``result.error`` set and no lines (the other pages are still read).
+
+        Raises:
+            PdfError: the document cannot be read at all (encrypted, damaged). ValueError: a bad ``pages``.
+        """
+        from ocrlite.inputs.pdf import is_pdf, render_pages
+
+        if not is_pdf(path):
+            return [self.read_page(path, batch_size=batch_size, detector=detector)]
+        results = []
+        for rendered in render_pages(path, pages, dpi, self.max_pixels):
+            if rendered.error:
+                results.append(PageResult([], 0.0, False, page=rendered.number, error=rendered.error))
+                continue
+            result = self.read_page(rendered.image, batch_size=batch_size, detector=detector)
+            result.page = rendered.number
+            results.append(result)
+        return results
 
 
 _LOADED: dict[str, object] = {}
