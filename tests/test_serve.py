@@ -47,10 +47,10 @@ def png_bytes(image: Image.Image) -> bytes:
 class Server:
     """``python -m ocrlite serve --port 0 ARGS`` in a child process; ``url`` once it answers /healthz."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict | None = None) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "ocrlite", "serve", "--port", "0", "--threads", "1",
                                       "--no-access-log", *args], stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
         self.url = ""
         self.log: list[str] = []
         deadline = time.monotonic() + 90
@@ -255,10 +255,10 @@ def test_malformed_requests_are_named(server, lines):
     two_pages = httpx.post(f"{url}/v1/page", files=[("file", ("a.jpg", PAGE.read_bytes())),
                                                     ("file", ("b.jpg", PAGE.read_bytes()))])
     assert two_pages.status_code == 413
-    claimed = raw_request(server.port, b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+    claimed = raw_request(server.port, b"POST /v1/lines HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
                           b"boundary=b\r\nContent-Length: 900000000\r\n\r\n")
     assert status_of(claimed) == 413 and b"limit" in claimed
-    bad_multipart = raw_request(server.port, b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data"
+    bad_multipart = raw_request(server.port, b"POST /v1/lines HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data"
                                 b"\r\nContent-Length: 5\r\nConnection: close\r\n\r\n", b"hello")
     assert status_of(bad_multipart) in (400, 422)
     assert httpx.get(f"{url}/nowhere").status_code == 404
@@ -266,7 +266,7 @@ def test_malformed_requests_are_named(server, lines):
 
 
 def test_a_body_streamed_past_the_limit_is_cut_off_with_413(tight_server):
-    head = (b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+    head = (b"POST /v1/lines HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n")
     part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
     chunks = [part] + [b"x" * 100_000] * 4
@@ -306,7 +306,7 @@ def test_a_full_queue_answers_503_and_a_stalled_upload_times_out(tight_server, l
     stalled: dict = {}
 
     def stall() -> None:
-        stalled["answer"] = raw_request(tight_server.port, b"POST /v1/lines HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        stalled["answer"] = raw_request(tight_server.port, b"POST /v1/lines HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                                         b"multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n", b"--b\r\n")
 
     thread = threading.Thread(target=stall)
@@ -449,3 +449,33 @@ def test_a_beam_search_over_the_work_budget_is_answered_413_and_others_go_on(tig
     response = post_lines(tight_server.url, [png_bytes(wide)] * 4, {"decoder": "beam", "beam_width": "128"})
     assert response.status_code == 413 and "--max-beam-work" in response.json()["detail"], response.text
     assert post_lines(tight_server.url, [png_bytes(lines[0][0])], {"decoder": "beam"}).status_code == 200
+
+
+def test_a_local_server_answers_only_to_its_own_names_and_origins(server, lines):
+    """DNS rebinding: a web page whose name now points at 127.0.0.1 sends its own Host; a cross-origin form
+    post sends its Origin. Both are refused; the server's own names, same-origin pages and plain clients pass."""
+    blob = png_bytes(lines[0][0])
+    files = [("file", ("l.png", blob, "image/png"))]
+    rebound = httpx.post(f"{server.url}/v1/lines", files=files, headers={"Host": "evil.example"}, timeout=30)
+    assert rebound.status_code == 421 and "--allow-host" in rebound.json()["detail"]
+    assert httpx.get(f"{server.url}/healthz", headers={"Host": "evil.example:80"}, timeout=30).status_code == 421
+    foreign = httpx.post(f"{server.url}/v1/lines", files=files, headers={"Origin": "https://evil.example"}, timeout=30)
+    assert foreign.status_code == 403 and "--allow-origin" in foreign.json()["detail"]
+    same = httpx.post(f"{server.url}/v1/lines", files=files, headers={"Origin": server.url}, timeout=30)
+    assert same.status_code == 200
+    named = httpx.post(f"{server.url.replace('127.0.0.1', 'localhost')}/v1/lines", files=files, timeout=30)
+    assert named.status_code == 200
+
+
+def test_an_api_key_is_asked_of_every_post_when_set(lines):
+    s = Server(env={"OCRLITE_API_KEY": "s3cret"})
+    try:
+        files = [("file", ("l.png", png_bytes(lines[0][0]), "image/png"))]
+        assert httpx.post(f"{s.url}/v1/lines", files=files, timeout=30).status_code == 401
+        assert httpx.post(f"{s.url}/v1/lines", files=files, headers={"X-API-Key": "wrong"}, timeout=30).status_code == 401
+        assert httpx.post(f"{s.url}/v1/lines", files=files, headers={"X-API-Key": "s3cret"}, timeout=30).status_code == 200
+        assert httpx.post(f"{s.url}/v1/lines", files=files, headers={"Authorization": "Bearer s3cret"},
+                          timeout=30).status_code == 200
+        assert httpx.get(f"{s.url}/healthz", timeout=30).status_code == 200
+    finally:
+        s.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 
 from ocrlite.utils.limits import MAX_THREADS
 from ocrlite.cli.common import print_error, at_least, HelpFormatter
@@ -28,6 +29,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface — the "
                    "service has no authentication)")
     p.add_argument("--port", type=at_least(0, 65535), default=8000, help="TCP port (0: any free port, printed)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a name clients may reach the server by besides localhost and --host (repeatable; the Host "
+                   "header of every request is checked, so a web page cannot rebind a name to this server)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="an origin (https://app.example) whose web pages may POST here (repeatable; other "
+                   "cross-origin browser posts are refused)")
     p.add_argument("--weights", default=None, help="an .onnx model or a shipped model by name: default, fast (default: the default model)")
     p.add_argument("--workers", type=at_least(1, 64), default=1,
                    help="processes, each with its own copy of the model (docs/serve.md: how many for 2 or 16 cores)")
@@ -66,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
 
     config = ServeConfig(weights=args.weights, threads=args.threads, max_bytes=args.max_bytes,
                          max_pixels=args.max_pixels, max_files=args.max_files, timeout=args.timeout,
-                         queue=args.queue, batch_size=args.batch_size, max_beam_work=args.max_beam_work)
+                         queue=args.queue, batch_size=args.batch_size, max_beam_work=args.max_beam_work,
+                         allowed_hosts=None if args.host in ("0.0.0.0", "::") and not args.allow_host else
+                         ["localhost", "127.0.0.1", "::1", *[h.lower() for h in args.allow_host]],
+                         allowed_origins=list(args.allow_origin), api_key=os.environ.get("OCRLITE_API_KEY") or None)
     try:
         return serve(config, args.host, args.port, args.workers, args.access_log)
     except ValueError as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hmac
 import logging
 import os
 import time
@@ -64,6 +65,38 @@ class Load:
     refused: int = 0
 
 
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def refuse_request(scope, config: ServeConfig) -> tuple[int, str] | None:
+    """Why a request is refused before it reaches a route — a foreign ``Host`` (DNS rebinding), a cross-origin
+    browser POST, a missing API key — as ``(status, message)``, or None."""
+    if config.allowed_hosts is not None:
+        host = (_header(scope, b"host") or "").strip().lower()
+        name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        if name not in config.allowed_hosts:
+            return 421, (f"Host {host or '(none)'!r} is not a name of this server; start it with --allow-host NAME "
+                         f"to answer to that name")
+    if scope["method"] == "POST":
+        origin = _header(scope, b"origin")
+        if origin and origin != "null":
+            own = f"{scope.get('scheme', 'http')}://{_header(scope, b'host') or ''}".lower()
+            if origin.lower() != own and origin not in config.allowed_origins:
+                return 403, f"cross-origin POST from {origin} refused; start the server with --allow-origin {origin}"
+        if config.api_key is not None:
+            given = _header(scope, b"x-api-key")
+            bearer = _header(scope, b"authorization") or ""
+            if given is None and bearer.lower().startswith("bearer "):
+                given = bearer[7:].strip()
+            if given is None or not hmac.compare_digest(given.encode(), config.api_key.encode()):
+                return 401, "this server needs its API key in the X-API-Key header"
+    return None
+
+
 class Guard:
     """Pure ASGI middleware, outermost: admission and security headers.
 
@@ -71,9 +104,10 @@ class Guard:
     ``Retry-After`` before its body is read, so a flood of uploads never queues without end.
     """
 
-    def __init__(self, app, load: Load) -> None:
+    def __init__(self, app, load: Load, config: ServeConfig | None = None) -> None:
         self.app = app
         self.load = load
+        self.config = config or ServeConfig()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -88,6 +122,10 @@ class Guard:
                     (k.lower().encode(), v.encode()) for k, v in extra.items() if k.lower().encode() not in present]
             await send(message)
 
+        refusal = refuse_request(scope, self.config)
+        if refusal is not None:
+            await JSONResponse({"detail": refusal[1]}, refusal[0])(scope, receive, send_with_headers)
+            return
         if scope["method"] != "POST":
             await self.app(scope, receive, send_with_headers)
             return
@@ -183,7 +221,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
                          description="Light CRNN OCR: text lines and whole pages. Send images as multipart "
                          f"fields named `{FIELD}`.")
     load = Load(config.queue)
-    app.add_middleware(Guard, load=load)
+    app.add_middleware(Guard, load=load, config=config)
     app.mount("/static", StaticFiles(packages=[("ocrlite.serve", "static")]), name="static")
 
     def options(decoder: Literal["greedy", "beam"] = "greedy", beam_width: int = Query(8, ge=1, le=MAX_BEAM_WIDTH),

@@ -24,6 +24,11 @@ class ServeConfig:
         max_beam_work: beam width × columns one request's beam search may cost (413 above it): 2 M is beam 8
             over ~250 lines of 1,000 columns; beam 128 over 64 such lines (8 M, about 100 s of the one
             recognition thread) is refused.
+        allowed_hosts: the names a request's ``Host`` header may carry (None: any). A local server
+            answers only to its own names, so a web page that rebinds its DNS name to 127.0.0.1 cannot read it.
+        allowed_origins: origins (``https://app.example``) whose pages may POST here; a browser's
+            cross-origin POST from any other page is refused (same-origin posts and non-browser clients pass).
+        api_key: when set, every POST must carry it in ``X-API-Key`` (or ``Authorization: Bearer``).
     """
 
     weights: str | None = None
@@ -35,6 +40,9 @@ class ServeConfig:
     queue: int = 32
     batch_size: int = 32
     max_beam_work: int = 2_000_000
+    allowed_hosts: list[str] | None = None
+    allowed_origins: list[str] = dataclasses.field(default_factory=list)
+    api_key: str | None = None
 
     def to_json(self) -> str:
         """The settings as JSON (what a worker process is started with)."""

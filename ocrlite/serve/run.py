@@ -62,6 +62,8 @@ def serve(config: ServeConfig, host: str, port: int, workers: int = 1, access_lo
 
     if config.threads is None:
         config = dataclasses.replace(config, threads=max(1, (os.cpu_count() or 1) // workers))
+    if config.allowed_hosts is not None and host not in ("0.0.0.0", "::"):
+        config = dataclasses.replace(config, allowed_hosts=sorted({*config.allowed_hosts, host.lower()}))
     recognizer = load_serving_recognizer(config)  # a bad --weights is one line, before the port is taken
     sock = bind(host, port)
     actual_host, actual_port = sock.getsockname()[:2]
@@ -74,8 +76,9 @@ def serve(config: ServeConfig, host: str, port: int, workers: int = 1, access_lo
     else:
         del recognizer  # each worker loads its own
     if host not in LOOPBACK:
-        say(f"ocrlite serve: warning: listening on {host}, reachable from other machines; the service has no "
-            f"authentication (put it behind your own proxy)")
+        if config.api_key is None:
+            say(f"ocrlite serve: warning: listening on {host}, reachable from other machines, with no API key "
+                f"(set OCRLITE_API_KEY, and put TLS in front: a proxy such as nginx or Caddy)")
     say(f"ocrlite serve: http://{shown}:{actual_port}/ ({workers} worker(s) × {config.threads} thread(s); "
         f"docs at /docs)")
     if workers == 1:
