@@ -33,11 +33,13 @@ def add(sub: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     # Validated against the registry when the command runs (parsing must not import torch).
-    p.add_argument("--backbone", default="mobilenet",
-                   help="squeezenet, mobilenet, mobilenet_v2, shufflenet or xception (see ocrlite.nn.backbones)")
+    p.add_argument("--backbone", default=None,
+                   help="squeezenet, mobilenet, mobilenet_v2, shufflenet or xception (default: mobilenet; on "
+                   "--resume, the run's own)")
     p.add_argument("--backbone-kw", nargs="*", default=[], metavar="KEY=VALUE",
                    help="backbone knobs, e.g. width_mult=0.75")
-    p.add_argument("--hidden-size", type=at_least(1), default=96, help="BiLSTM hidden units per direction")
+    p.add_argument("--hidden-size", type=at_least(1), default=None,
+                   help="BiLSTM hidden units per direction (default: 96; on --resume, the run's own)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder: best.pt, last.pt (resumable), metrics.jsonl")
     p.add_argument("--steps", type=at_least(1), default=None,
                    help="optimiser steps (default 10000; on --resume, the run's own unless given)")
@@ -85,6 +87,13 @@ def run(args: argparse.Namespace) -> int:
     from ocrlite.training.trainer import (CheckpointWriteError, RunDirError, TrainConfig, TrainingDiverged, TrainingStopped,
                                train)
 
+    if args.resume:  # a last.pt of another run (another model) must not silently take over this one
+        mismatch = _resume_mismatch(args)
+        if mismatch:
+            print_error(mismatch)
+            return 2
+    args.backbone = args.backbone or "mobilenet"
+    args.hidden_size = args.hidden_size or 96
     if args.backbone not in list_backbones():
         print_error(f"unknown backbone {args.backbone!r}; choose one of: {', '.join(list_backbones())}")
         return 2
@@ -113,3 +122,28 @@ def run(args: argparse.Namespace) -> int:
         print_error(str(err))
         return 2
     return 0
+
+
+def _resume_mismatch(args: argparse.Namespace) -> str | None:
+    """Why ``--resume`` must not go on: options given that contradict the run's ``last.pt`` (another backbone,
+    hidden size or backbone knobs — another run's file copied in), or None."""
+    from pathlib import Path
+
+    from ocrlite.nn.checkpoint import CheckpointError, read_checkpoint
+
+    last = Path(args.out) / "last.pt"
+    if not last.is_file():
+        return None  # the trainer says there is nothing to resume
+    try:
+        stored = read_checkpoint(last).get("train", {})
+    except CheckpointError as err:
+        return str(err)
+    given = {"--backbone": (args.backbone, stored.get("backbone")),
+             "--hidden-size": (args.hidden_size, stored.get("hidden_size")),
+             "--backbone-kw": (_parse_kwargs(args.backbone_kw) or None, stored.get("backbone_kwargs") or None)}
+    differ = [f"{option} {want!r} (the run's last.pt: {have!r})" for option, (want, have) in given.items()
+              if want is not None and have is not None and want != have]
+    if differ:
+        return (f"{last}: this run's model differs from {'; '.join(differ)}; resume with the run's own settings "
+                f"(leave those options out), or start another run with --out")
+    return None

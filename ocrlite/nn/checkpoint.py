@@ -13,6 +13,7 @@ containers is refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
@@ -83,9 +84,21 @@ def checkpoint_dict(
         "charset": charset.chars,
         "preprocess": preprocess.to_dict(),
         "state_dict": state,
+        "state_sha256": state_digest(state),
         "metrics": dict(metrics or {}),
         "train": dict(train or {}),
     }
+
+
+def state_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over a state dict's names, shapes and bytes: stored in every checkpoint, checked when read, so a
+    file whose tensor bytes were damaged (bits flipped on a disk) is refused instead of loading and diverging."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
 
 
 def atomic_save(obj: Any, path: str | Path) -> None:
@@ -147,6 +160,10 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     missing = [k for k in ("model", "charset", "preprocess", "state_dict") if k not in ck]
     if missing:
         raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
+    stored = ck.get("state_sha256")  # files written before checksums have none, and load as before
+    if stored is not None and isinstance(ck["state_dict"], dict) and state_digest(ck["state_dict"]) != stored:
+        raise CheckpointError(f"{path}: damaged checkpoint (its weights do not match their checksum); use "
+                              f"another copy, or the run's best.pt")
     return ck
 
 

@@ -176,7 +176,7 @@ class PageReading:
     ``read_page`` method; the public recognizers (:mod:`ocrlite.api`) are line engine + this."""
 
     #: ``auto``, ``learned`` or ``classic`` (see :data:`ocrlite.detection.onnx_engine.DETECTORS`), or a detector.
-    detector: object = "classic"
+    detector: object = "auto"
 
     def read_page(self: BaseRecognizer, image: ImageInput, config=None, batch_size: int = 32, channel_order: str = "RGB",
                   detector: object = None):

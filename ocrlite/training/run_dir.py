@@ -22,6 +22,7 @@ from ocrlite.synth.fonts import FONT_DIR
 from ocrlite.training.config import RunDirError, TrainConfig, TrainingDiverged
 from ocrlite.training.log import log as _log
 from ocrlite.utils.locks import LOCK_NAME, FolderBusyError, lock_folder
+from ocrlite.utils.outputs import remove_stale_temporaries
 
 
 def transfer_charset_rows(state: dict[str, torch.Tensor], old: Charset, new: Charset, head: nn.Linear
@@ -70,6 +71,8 @@ class RunFolder:
                 self._lock_file = lock_folder(self.out, "ocrlite train")
             except FolderBusyError as err:
                 raise RunDirError(str(err)) from None
+            # a run killed while saving leaves a temporary beside its file: ours now, so clear it
+            remove_stale_temporaries(self.out, ["best.pt", "last.pt"])
 
     @staticmethod
     def _merge_resumed(stored: dict[str, Any], given: TrainConfig) -> TrainConfig:
@@ -137,8 +140,8 @@ class RunFolder:
         try:
             atomic_save(ck, self.out / name)
         except (OSError, RuntimeError) as err:  # torch reports a full disk as RuntimeError
-            _log(f"\n{self.out / name}: could not save ({getattr(err, 'strerror', None) or err}); "
-                 f"the previous file is kept")
+            kept = "the previous file is kept" if (self.out / name).is_file() else "there is no earlier copy"
+            _log(f"\n{self.out / name}: could not save ({getattr(err, 'strerror', None) or err}); {kept}")
             self.failed_saves.add(name)
             return False
         self.failed_saves.discard(name)

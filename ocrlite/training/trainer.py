@@ -215,9 +215,12 @@ class Trainer(RunFolder, Validation):
                     break
                 loss = self.train_step(batch)
                 if not math.isfinite(loss):
+                    last = self.out / "last.pt"
                     raise TrainingDiverged(
-                        f"loss became {loss} at step {self.step + 1}; stopped. The last good {self.out / 'last.pt'} "
-                        f"is kept: resume it with a lower --lr, or check --train-data")
+                        f"loss became {loss} at step {self.step + 1}; stopped. " + (
+                            f"The last good {last} is kept: resume it with a lower --lr, or check --train-data"
+                            if last.is_file() else "No last.pt was saved yet: start again with a lower --lr, "
+                            "or check --train-data"))
                 self.step += 1
                 n = self._global_count(len(batch.texts))
                 self.samples_seen += n

@@ -95,6 +95,20 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temporaries(folder: Path, names: list[str]) -> list[Path]:
+    """Remove the temporary files :func:`write_bytes_atomic` leaves beside ``names`` when killed mid-write
+    (``.NAME.XXXX.tmp``); call it only while holding the folder's lock. Returns what was removed."""
+    removed = []
+    for name in names:
+        for stray in Path(folder).glob(f".{name}.*.tmp"):
+            try:
+                stray.unlink()
+                removed.append(stray)
+            except OSError:
+                pass
+    return removed
+
+
 def write_image(target: Path, image: np.ndarray) -> None:
     """Encode ``image`` (``(H, W)`` or ``(H, W, 3)`` BGR uint8) by ``target``'s suffix and write it atomically.
 
