@@ -122,3 +122,15 @@ def test_export_int8_prints_no_third_party_advice(tmp_path, trained_checkpoint):
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.returncode == 0, out.stderr
     assert "pre-processing" not in out.stderr and "http" not in out.stderr
+
+
+def test_per_character_report_aligns_and_counts_confusions(tmp_path, capsys):
+    from ocrlite.evaluation.by_char import align, char_report, report_rows
+
+    assert align("hôtel", "hötel") == [("h", "h"), ("ô", "ö"), ("t", "t"), ("e", "e"), ("l", "l")]
+    assert align("Ça", "a") == [("Ç", None), ("a", "a")]
+    stats = char_report(["hötel", "hôtel", "Ca"], ["hôtel", "hôtel", "Ça"])
+    assert stats["ô"].count == 2 and stats["ô"].recall == 0.5 and stats["ö"].precision == 0.0
+    rows = report_rows(stats, target=0.98)
+    assert rows[0]["char"] in "ôÇ" and "ô→ö 1" in next(r["confusions"] for r in rows if r["char"] == "ô")
+    assert next(r for r in rows if r["char"] == "Ç")["confusions"] == "Ç→C 1"

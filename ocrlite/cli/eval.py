@@ -34,6 +34,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ignore-space", action="store_true", help="drop all whitespace before comparing")
     p.add_argument("--errors", default=None, metavar="OUT.tsv", help="write the worst lines here")
     p.add_argument("--worst", type=at_least(1), default=200, help="how many lines --errors keeps")
+    p.add_argument("--by-char", default=None, metavar="OUT.tsv",
+                   help="write every character's count, recall, precision and top confusions (ê→é 12), worst "
+                   "first, over all sets (compared as --fold-case / --ignore-space say)")
+    p.add_argument("--char-target", type=float, default=0.98,
+                   help="with --by-char: flag characters whose recall is below this")
     p.add_argument("--batch-size", type=at_least(1), default=64, help="lines read together (the text is the same at any size)")
     p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
@@ -48,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from ocrlite.datasets.line_sets import LabelFileError, read_label_set
     from ocrlite.evaluation.evaluate import evaluate_lines
 
+    if args.by_char and Path(args.by_char).exists():
+        print_error(f"{args.by_char}: exists; refusing to overwrite it (choose another --by-char path)")
+        return 2
     if args.errors and Path(args.errors).exists():
         print_error(f"{args.errors}: exists; refusing to overwrite it (choose another --errors path)")
         return 2
@@ -86,6 +94,25 @@ def run(args: argparse.Namespace) -> int:
         for r in results:
             sc = r.scores
             print(f"{r.name}\t{sc.lines}\t{sc.cer:.2%}\t{sc.wer:.2%}\t{sc.accuracy:.2%}\t{r.lines_per_s:.1f}\t{len(r.failed)}")
+    if args.by_char:
+        from ocrlite.evaluation.by_char import char_report, report_rows
+        from ocrlite.recognition.metrics import normalize
+
+        pairs = [(normalize(pred, args.fold_case, args.ignore_space), normalize(truth, args.fold_case, args.ignore_space))
+                 for r in results for _, truth, pred, _ in r.rows]
+        rows = report_rows(char_report([p for p, _ in pairs], [t for _, t in pairs]), target=args.char_target)
+        try:
+            with open(args.by_char, "x", encoding="utf-8") as f:
+                f.write("char\tcount\trecall\tprecision\tbelow_target\tconfusions\n")
+                for row in rows:
+                    f.write(f"{tsv_field(row['char'])}\t{row['count']}\t{row['recall']:.4f}\t{row['precision']:.4f}\t"
+                            f"{'yes' if row['below_target'] else ''}\t{tsv_field(row['confusions'])}\n")
+        except OSError as err:
+            print_error(f"--by-char {args.by_char}: cannot write ({err.strerror or err})")
+            return 2
+        flagged = [r["char"] for r in rows if r["below_target"]]
+        print_error(f"--by-char: {len(rows)} characters, {len(flagged)} under {args.char_target:.0%} recall"
+                    + (f": {''.join(flagged[:40])}" if flagged else ""))
     if args.errors:
         rows = sorted((row for r in results for row in r.rows), key=lambda x: -x[3])[: args.worst]
         try:
