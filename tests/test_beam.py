@@ -48,14 +48,16 @@ def test_beam_width_one_equals_greedy_on_peaky_outputs(seed):
         assert np.allclose(g.char_confidences, bm.char_confidences, atol=1e-5)
 
 
-def test_allow_digits_never_emits_anything_else():
+def test_allow_digits_never_emits_anything_else_but_the_spaces_between_them():
     cs = Charset.default()
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(4, 40, cs.num_classes)).astype(np.float32) * 4
     for method in ("greedy", "beam"):
         for p in decode(logits, cs, method=method, allow="0123456789"):
-            assert set(p.text) <= set("0123456789"), p.text
+            assert set(p.text) <= set("0123456789 "), p.text  # spaces stay unless blocked
             assert len(p.char_confidences) == len(p.text)
+        for p in decode(logits, cs, method=method, allow="0123456789", block=" "):
+            assert set(p.text) <= set("0123456789"), p.text
     blocked = decode(logits, cs, block="aeiou ")
     assert all(not set(p.text) & set("aeiou ") for p in blocked)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ocrlite.utils.onnx_session import open_session
 from ocrlite.detection.postprocess import METADATA_KEY, DetectorSettings, detect_boxes, resize_for_detector
 from ocrlite.utils.resources import MODELS_DIR
 
@@ -46,19 +47,8 @@ class OnnxLineDetector:
         Raises:
             DetectorModelError: missing file, not ONNX, or no ocrlite detector metadata.
         """
-        import onnxruntime as ort
-
         path = Path(path)
-        if not path.is_file():
-            raise DetectorModelError(f"{path}: no such detector model file")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        try:
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as err:  # noqa: BLE001 - onnxruntime raises several kinds for a bad file
-            raise DetectorModelError(f"{path}: not a readable ONNX model ({str(err).splitlines()[0][:120]})") from None
+        session = open_session(path, threads, DetectorModelError, "detector model")
         meta = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         if meta is None:
             raise DetectorModelError(f"{path}: not an ocrlite detector (no {METADATA_KEY!r} metadata)")

@@ -82,6 +82,19 @@ class PageResult:
                 f"detector={self.detector}, first line {first})")
 
 
+def check_page(rec: BaseRecognizer, gray: np.ndarray) -> None:
+    """Refuse a page with no pixels or more than the reader's ``max_pixels``.
+
+    Raises:
+        ValueError: naming the problem.
+    """
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError("the page has no pixels")
+    limit = getattr(rec, "max_pixels", MAX_PAGE_PIXELS)
+    if gray.size > limit:
+        raise ValueError(too_many_pixels(gray.size, limit, f"{gray.shape[1]}×{gray.shape[0]} px"))
+
+
 def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndarray]:
     h, w = upright.shape
     out = []
@@ -107,11 +120,7 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
     Raises:
         ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
     """
-    if gray.ndim != 2 or gray.size == 0:
-        raise ValueError("the page has no pixels")
-    limit = getattr(rec, "max_pixels", MAX_PAGE_PIXELS)
-    if gray.size > limit:
-        raise ValueError(too_many_pixels(gray.size, limit, f"{gray.shape[1]}×{gray.shape[0]} px"))
+    check_page(rec, gray)
     layout = find_lines(gray, config)
     if not layout.lines:
         return PageResult([], layout.skew, False)
@@ -146,11 +155,7 @@ def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, bat
     """
     from ocrlite.pages.learned import as_line_box, read_page_learned
 
-    if gray.ndim != 2 or gray.size == 0:
-        raise ValueError("the page has no pixels")
-    limit = getattr(rec, "max_pixels", MAX_PAGE_PIXELS)
-    if gray.size > limit:
-        raise ValueError(too_many_pixels(gray.size, limit, f"{gray.shape[1]}×{gray.shape[0]} px"))
+    check_page(rec, gray)
     found, skew, rotation = read_page_learned(rec, detector, gray, batch_size)
     lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences)) for c, p in found]
     lines = [line for line in lines if line.text.strip()]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ocrlite.utils.onnx_session import open_session
 from ocrlite.recognition.charset import Charset
 from ocrlite.recognition.reader import BaseRecognizer
 from ocrlite.recognition.preprocess import PreprocessConfig
@@ -53,19 +54,8 @@ class OnnxLineRecognizer(BaseRecognizer):
         Raises:
             OnnxModelError: missing file, not ONNX, or no ocrlite metadata.
         """
-        import onnxruntime as ort
-
         path = Path(path)
-        if not path.is_file():
-            raise OnnxModelError(f"{path}: no such ONNX model file")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        try:
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
-            raise OnnxModelError(f"{path}: not a loadable ONNX model ({str(err).splitlines()[0][:200]})") from None
+        session = open_session(path, threads, OnnxModelError, "ONNX model")
         meta = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         if meta is None:
             raise OnnxModelError(f"{path}: ONNX model has no ocrlite metadata (export it with `ocrlite export`)")
