@@ -30,6 +30,7 @@ from ocrlite.training.config import RunDirError, TrainingDiverged, TrainingStopp
 from ocrlite.training.db_targets import db_loss
 from ocrlite.training.detector_data import DetectorSamples, line_height, scale_page
 from ocrlite.training.log import log
+from ocrlite.training.schedule import lr_at
 from ocrlite.training.workers import ignore_stop_signals, stop_workers
 from ocrlite.utils.locks import LOCK_NAME, FolderBusyError, lock_folder
 from ocrlite.utils.progress import Progress
@@ -84,14 +85,6 @@ def validate_detector_config(cfg: DetectorTrainConfig) -> None:
     for option, value in {"--workers": cfg.workers, "--threads": cfg.threads, "--warmup": cfg.warmup}.items():
         if value < 0:
             raise ValueError(f"{option} must be >= 0, got {value}")
-
-
-def detector_lr(step: int, cfg: DetectorTrainConfig) -> float:
-    """Linear warm-up, then cosine decay to 2 % at ``cfg.steps``."""
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
-    return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 def validation_pages(n: int, fonts: str | None = None) -> list[tuple[np.ndarray, list[np.ndarray]]]:
@@ -187,7 +180,7 @@ class DetectorTrainer:
 
     def validate(self, loss: float) -> dict[str, Any]:
         score = evaluate_detector(self.model, self.val, self.settings)
-        metrics = {"step": self.step, "loss": round(loss, 4), "lr": detector_lr(self.step, self.cfg),
+        metrics = {"step": self.step, "loss": round(loss, 4), "lr": lr_at(self.step, self.cfg),
                    "elapsed_s": round(self.elapsed(), 1), "precision": round(score.precision, 4),
                    "recall": round(score.recall, 4), "hmean": round(score.hmean, 4)}
         if score.hmean > self.best:
@@ -228,7 +221,7 @@ class DetectorTrainer:
                 if self.step >= end or stop["signal"] is not None:
                     break
                 for group in self.optimizer.param_groups:
-                    group["lr"] = detector_lr(self.step, cfg)
+                    group["lr"] = lr_at(self.step, cfg)
                 loss, _ = db_loss(self.model(batch.images), batch.targets)
                 if not torch.isfinite(loss):
                     raise TrainingDiverged(f"loss became {float(loss)} at step {self.step + 1}; the last good "

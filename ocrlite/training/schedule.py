@@ -1,13 +1,20 @@
-"""The learning-rate schedule: linear warm-up, then cosine decay."""
+"""The learning-rate schedule of both trainers: linear warm-up, then cosine decay."""
 
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
-from ocrlite.training.config import TrainConfig
+
+class Schedule(Protocol):
+    """What the schedule reads of a run's settings (``TrainConfig`` and ``DetectorTrainConfig`` both have it)."""
+
+    lr: float
+    warmup: int
+    steps: int
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, cfg: Schedule) -> float:
     """Linear warm-up to ``cfg.lr``, then cosine decay to 2 % of it at ``cfg.steps``."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
