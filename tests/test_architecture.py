@@ -20,7 +20,7 @@ LAYERS = {
     "recognition": 2, "detection": 2,
     "datasets": 3, "synth": 3,
     "nn": 4, "pages": 4,
-    "api": 5,
+    "api": 5, "formats": 5,
     "evaluation": 6,
     "training": 7,
     "serve": 8, "bulk": 8,

@@ -21,8 +21,13 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders of images, or .txt/.tsv lists of image paths")
     p.add_argument("--weights", help="model file (.onnx or .pt) or a shipped model by name: default, fast (`ocrlite models`)")
-    p.add_argument("--format", choices=["tsv", "json"], default="tsv",
-                   help="tsv: path, text, confidence per line (pages: the text); json: also per-character confidences and boxes")
+    p.add_argument("--format", choices=["tsv", "json", "hocr", "alto", "pdf"], default="tsv",
+                   help="tsv: path, text, confidence per line (pages: the text); json: also per-character confidences "
+                   "and boxes (pages: lines and words); hocr (hOCR 1.2), alto (ALTO v4 XML), pdf (a searchable PDF: "
+                   "the page images with an invisible text layer): one document per input, whole pages (implies --page)")
+    p.add_argument("--out", default=None, metavar="PATH",
+                   help="with --format hocr|alto|pdf: the document to write (several inputs: a folder, one "
+                   "STEM.hocr / STEM.alto.xml / STEM.pdf each); hocr and alto go to standard output without it")
     p.add_argument("--batch-size", type=at_least(1), default=32, help="lines read together (the text is the same at any size)")
     p.add_argument("--threads", type=at_least(1, MAX_THREADS), default=None, help="CPU threads (default: the engine's choice)")
     p.add_argument("--page", action="store_true",
@@ -49,6 +54,15 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         print_error(f"--batch-size must be ≥ 1, got {args.batch_size}")
         return 2
+    documents = args.format in ("hocr", "alto", "pdf")
+    if documents:
+        args.page = True
+        if args.draw:
+            print_error(f"--draw draws the boxes of a page read as text or JSON; --format {args.format} writes its own document")
+            return 2
+    elif args.out:
+        print_error("--out writes a document: use it with --format hocr, alto or pdf (tsv and json print to standard output)")
+        return 2
     if args.draw and not args.page:
         print_error("--draw needs --page (it draws the line boxes found on a page)")
         return 2
@@ -68,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as err:
             print_error(f"--detector: {err}")
             return 2
+        if documents:
+            from ocrlite.cli.documents import write_documents
+
+            return write_documents(rec, items, args)
         return _predict_pages(rec, items, args)
     from ocrlite.inputs.pdf import is_pdf
 

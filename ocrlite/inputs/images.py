@@ -233,3 +233,18 @@ def array_to_gray(array: object, channel_order: str = "RGB") -> np.ndarray:
         array = array[:, :, [2, 1, 0, 3][: array.shape[2]]]
     # The same conversion as an image file's (alpha over white, ITU-R 601 luma): to_grayscale.
     return to_grayscale(Image.fromarray(np.ascontiguousarray(array), "RGBA" if array.shape[2] == 4 else "RGB"))
+
+
+def image_dpi(path: str | Path) -> float | None:
+    """The resolution an image file records (JPEG/PNG/TIFF ``dpi``: the horizontal one), or None when it records
+    none or an implausible one (outside 20–2400 dpi). Reads only the header."""
+    try:
+        with Image.open(path) as image:
+            dpi = image.info.get("dpi")
+    except (OSError, ValueError, UnidentifiedImageError):
+        return None
+    try:
+        value = float(dpi[0] if isinstance(dpi, (tuple, list)) else dpi)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if 20 <= value <= 2400 else None

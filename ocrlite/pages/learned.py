@@ -19,7 +19,9 @@ import cv2
 import numpy as np
 
 from ocrlite.pages.finder import LineBox
-from ocrlite.pages.long_lines import read_crops
+from ocrlite.pages.long_lines import CropReading, read_crops_located
+from ocrlite.pages.words import Word, locate_words
+from ocrlite.recognition.decode import Prediction
 from ocrlite.recognition.reader import BaseRecognizer
 
 #: Lines read both ways round to decide the page's way up (the widest ones: most letters).
@@ -60,8 +62,8 @@ def align_to(box: np.ndarray, angle: float) -> np.ndarray:
     return np.roll(box, -best, axis=0)
 
 
-def cut_line(gray: np.ndarray, corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
-    """The line inside ``corners`` (edge 0 → 1 along the text) as an upright ``(h, w)`` uint8 crop."""
+def _crop_frame(corners: np.ndarray, pad: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """The page quad a line's crop is cut from, the crop's own corners, and its ``(w, h)``."""
     p0, p1, _, p3 = corners.astype(np.float32)
     along, across = p1 - p0, p3 - p0
     width, height = float(np.hypot(*along)), float(np.hypot(*across))
@@ -71,8 +73,20 @@ def cut_line(gray: np.ndarray, corners: np.ndarray, pad: float = CROP_PAD) -> np
     w = max(4, int(round(width + 2 * height * pad)))
     h = max(4, int(round(height * (1 + 2 * pad))))
     dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    return src, dst, (w, h)
+
+
+def cut_line(gray: np.ndarray, corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
+    """The line inside ``corners`` (edge 0 → 1 along the text) as an upright ``(h, w)`` uint8 crop."""
+    src, dst, (w, h) = _crop_frame(corners, pad)
     m = cv2.getPerspectiveTransform(src, dst)
     return cv2.warpPerspective(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def crop_to_page(corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
+    """``(3, 3)`` homography from the pixels of :func:`cut_line`'s crop back to the page."""
+    src, dst, _ = _crop_frame(corners, pad)
+    return cv2.getPerspectiveTransform(dst, src)
 
 
 def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
@@ -97,18 +111,18 @@ def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
     return [i for row in rows for i in sorted(row, key=lambda j: centres[j][0])]
 
 
-def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
-    return read_crops(rec, crops, batch_size)  # lines too wide for the model are read in pieces
+def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list[CropReading]:
+    return read_crops_located(rec, crops, batch_size)  # lines too wide for the model are read in pieces
 
 
 def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> tuple[
-        list[tuple[np.ndarray, object]], float, int]:
+        list[tuple[np.ndarray, Prediction, list[Word]]], float, int]:
     """Detect, orient and read the lines of ``gray`` (``(H, W)`` uint8).
 
     Returns:
-        ``[(corners, prediction)]`` in reading order (corners ``(4, 2)`` clockwise from the top-left of the
-        text, page pixels), the remaining skew in degrees, and the rotation applied (0, 90, 180 or 270,
-        counter-clockwise: how far the page was turned to read it).
+        ``[(corners, prediction, words)]`` in reading order (corners ``(4, 2)`` clockwise from the top-left of
+        the text, page pixels; words with their boxes, :mod:`ocrlite.pages.words`), the remaining skew in degrees,
+        and the rotation applied (0, 90, 180 or 270, counter-clockwise: how far the page was turned to read it).
     """
     boxes, _ = detector.detect(gray)
     if not boxes:
@@ -118,24 +132,29 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
     crops = [cut_line(gray, b) for b in boxes]
     keep = [i for i, c in enumerate(crops) if c.shape[1] >= 4]
     boxes, crops = [boxes[i] for i in keep], [crops[i] for i in keep]
-    preds = _read(rec, crops, batch_size)
+    reads = _read(rec, crops, batch_size)
     sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
-    upright = float(np.mean([preds[i].confidence for i in sample]))
+    upright = float(np.mean([reads[i].prediction.confidence for i in sample]))
     turned = _read(rec, [crops[i][::-1, ::-1] for i in sample], batch_size)
-    if float(np.mean([p.confidence for p in turned])) > upright:
+    if float(np.mean([r.prediction.confidence for r in turned])) > upright:
         angle = angle + 180 if angle <= 0 else angle - 180
         boxes = [np.roll(b, 2, axis=0) for b in boxes]
         crops = [c[::-1, ::-1] for c in crops]
-        preds = _read(rec, crops, batch_size)
-    weak = [i for i, p in enumerate(preds) if p.confidence < LINE_FLIP_BELOW]
+        reads = _read(rec, crops, batch_size)
+    weak = [i for i, r in enumerate(reads) if r.prediction.confidence < LINE_FLIP_BELOW]
     if weak:
-        for i, p in zip(weak, _read(rec, [crops[i][::-1, ::-1] for i in weak], batch_size)):
-            if p.confidence > preds[i].confidence + LINE_FLIP_MARGIN:
-                preds[i], boxes[i] = p, np.roll(boxes[i], 2, axis=0)
+        for i, r in zip(weak, _read(rec, [crops[i][::-1, ::-1] for i in weak], batch_size)):
+            if r.prediction.confidence > reads[i].prediction.confidence + LINE_FLIP_MARGIN:
+                reads[i], boxes[i], crops[i] = r, np.roll(boxes[i], 2, axis=0), crops[i][::-1, ::-1]
     rotation = int(round(-angle / 90.0)) % 4 * 90  # text along +angle° in the image: turned by -angle to read
     skew = -angle - (rotation if rotation <= 180 else rotation - 360)
     order = reading_order(boxes, angle)
-    return [(boxes[i], preds[i]) for i in order], float(skew), rotation
+    out = []
+    for i in order:
+        pred = reads[i].prediction
+        words = locate_words(pred.text, pred.char_confidences, reads[i].char_columns, crops[i], crop_to_page(boxes[i]))
+        out.append((boxes[i], pred, words))
+    return out, float(skew), rotation
 
 
 def as_line_box(corners: np.ndarray) -> LineBox:

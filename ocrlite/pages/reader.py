@@ -4,14 +4,15 @@ width-bucketed batches, return them in reading order; draw the boxes for a perso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ocrlite.inputs.images import ImageLoadError, too_many_pixels
-from ocrlite.pages.long_lines import read_crops
+from ocrlite.pages.long_lines import read_crops_located
+from ocrlite.pages.words import Word, locate_words
 from ocrlite.utils.limits import MAX_IMAGE_PIXELS
 from ocrlite.recognition.reader import BaseRecognizer, ImageInput, check_batch_size
 from ocrlite.pages import FinderConfig, LineBox, find_lines
@@ -34,12 +35,14 @@ class PageLine:
         text: what the line reads.
         confidence: line confidence in [0, 1] (the mean of ``char_confidences``).
         char_confidences: one confidence per character of ``text``.
+        words: its words with their boxes on the page (:class:`ocrlite.pages.words.Word`).
     """
 
     box: LineBox
     text: str
     confidence: float
     char_confidences: list[float]
+    words: list[Word] = field(default_factory=list)
 
     def __repr__(self) -> str:
         x, y = self.box.corners[0]
@@ -48,7 +51,8 @@ class PageLine:
     def to_dict(self) -> dict:
         return {"box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box.corners], "text": self.text,
                 "confidence": round(self.confidence, 4),
-                "char_confidences": [round(c, 4) for c in self.char_confidences]}
+                "char_confidences": [round(c, 4) for c in self.char_confidences],
+                "words": [word.to_dict() for word in self.words]}
 
 
 @dataclass
@@ -70,6 +74,10 @@ class PageResult:
     page: int = 1
     #: Why a document page could not be read (its ``lines`` are then empty); None when it was read.
     error: str | None = None
+    #: ``(width, height)`` of the page as given, in pixels (0, 0 when unknown).
+    size: tuple[int, int] = (0, 0)
+    #: Its resolution in dots per inch when known (a rendered PDF page, an image that records it), else None.
+    dpi: float | None = None
 
     @property
     def text(self) -> str:
@@ -95,17 +103,33 @@ def check_page(rec: BaseRecognizer, gray: np.ndarray) -> None:
         raise ValueError(too_many_pixels(gray.size, limit, f"{gray.shape[1]}×{gray.shape[0]} px"))
 
 
-def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> list[np.ndarray]:
+def _crops(upright: np.ndarray, boxes: np.ndarray, glyph: float) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
+    """The line crops of the upright page and each crop's top-left corner in it."""
     h, w = upright.shape
-    out = []
+    out, origins = [], []
     for x0, y0, x1, y1 in boxes:
         py, px = int(round(0.2 * glyph)) + 1, int(round(0.3 * glyph)) + 1
-        out.append(upright[max(0, y0 - py): min(h, y1 + py), max(0, x0 - px): min(w, x1 + px)])
-    return out
+        left, top = max(0, x0 - px), max(0, y0 - py)
+        out.append(upright[top: min(h, y1 + py), left: min(w, x1 + px)])
+        origins.append((int(left), int(top)))
+    return out, origins
+
+
+def _crop_to_page(box: LineBox, upright_box: np.ndarray, origin: tuple[int, int], glyph: float) -> np.ndarray:
+    """``(3, 3)`` from a classic crop's pixels to the page: its box in the crop ↔ the box's page corners
+    (the finder pads a box by 0.12 glyph heights above and below, :func:`ocrlite.pages.finder.find_lines`)."""
+    x0, y0, x1, y1 = (float(v) for v in upright_box)
+    pad = 0.12 * glyph
+    left, top = origin
+    rect = np.float32([[x0 - left, y0 - pad - top], [x1 - left, y0 - pad - top], [x1 - left, y1 + pad - top],
+                       [x0 - left, y1 + pad - top]])
+    if x1 - x0 < 1 or y1 - y0 + 2 * pad < 1:
+        return np.eye(3)
+    return cv2.getPerspectiveTransform(rect, box.corners.astype(np.float32))
 
 
 def _recognise(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list:
-    return read_crops(rec, crops, batch_size)  # lines too wide for the model are read in pieces
+    return read_crops_located(rec, crops, batch_size)  # lines too wide for the model are read in pieces
 
 
 def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None = None, batch_size: int = 32,
@@ -121,16 +145,17 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
         ValueError: the page is larger than :data:`MAX_PAGE_PIXELS` or has no pixels.
     """
     check_page(rec, gray)
+    size = (int(gray.shape[1]), int(gray.shape[0]))
     layout = find_lines(gray, config)
     if not layout.lines:
-        return PageResult([], layout.skew, False)
-    crops = _crops(layout.upright, layout.boxes_upright, layout.glyph_height)
+        return PageResult([], layout.skew, False, size=size)
+    crops, origins = _crops(layout.upright, layout.boxes_upright, layout.glyph_height)
     rotated = False
-    predictions = _recognise(rec, crops, batch_size)
+    reads = _recognise(rec, crops, batch_size)
     if check_upside_down:
         sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
-        upright_conf = float(np.mean([predictions[i].confidence for i in sample]))
-        flipped_conf = float(np.mean([p.confidence for p in _recognise(
+        upright_conf = float(np.mean([reads[i].prediction.confidence for i in sample]))
+        flipped_conf = float(np.mean([r.prediction.confidence for r in _recognise(
             rec, [crops[i][::-1, ::-1] for i in sample], batch_size)]))
         if flipped_conf > upright_conf + ORIENTATION_MARGIN:
             rotated = True
@@ -138,13 +163,24 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
             result = read_page(rec, flipped, config, batch_size, check_upside_down=False)
             h, w = gray.shape
             for line in result.lines:  # boxes back on the page as given
-                line.box.corners = np.stack([w - line.box.corners[:, 0], h - line.box.corners[:, 1]], 1)[[2, 3, 0, 1]]
-            return PageResult(result.lines, result.skew, True, 180, lines_found=result.lines_found)
-    lines = [PageLine(box, p.text, p.confidence, list(p.char_confidences))
-             for box, p in zip(layout.lines, predictions)]
+                line.box.corners = _turned_round(line.box.corners, w, h)
+                for word in line.words:
+                    word.corners = _turned_round(word.corners, w, h)
+            return PageResult(result.lines, result.skew, True, 180, lines_found=result.lines_found, size=size)
+    lines = []
+    for box, upright_box, origin, crop, r in zip(layout.lines, layout.boxes_upright, origins, crops, reads):
+        p = r.prediction
+        words = locate_words(p.text, p.char_confidences, r.char_columns, crop,
+                             _crop_to_page(box, upright_box, origin, layout.glyph_height))
+        lines.append(PageLine(box, p.text, p.confidence, list(p.char_confidences), words))
     found = len(lines)
     lines = [line for line in lines if line.text.strip()]
-    return PageResult(lines, layout.skew, rotated, 180 if rotated else 0, lines_found=found)
+    return PageResult(lines, layout.skew, rotated, 180 if rotated else 0, lines_found=found, size=size)
+
+
+def _turned_round(corners: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Corners found on the page turned by 180° (``(w, h)`` its size), back on the page as given."""
+    return np.stack([w - corners[:, 0], h - corners[:, 1]], 1)[[2, 3, 0, 1]]
 
 
 def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> PageResult:
@@ -157,9 +193,10 @@ def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, bat
 
     check_page(rec, gray)
     found, skew, rotation = read_page_learned(rec, detector, gray, batch_size)
-    lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences)) for c, p in found]
+    lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences), words) for c, p, words in found]
     lines = [line for line in lines if line.text.strip()]
-    return PageResult(lines, skew, rotation == 180, rotation, "learned", len(found))
+    return PageResult(lines, skew, rotation == 180, rotation, "learned", len(found),
+                      size=(int(gray.shape[1]), int(gray.shape[0])))
 
 
 def draw_page(gray: np.ndarray, result: PageResult) -> np.ndarray:
@@ -208,8 +245,14 @@ class PageReading:
             raise err.naming_the_file() from None
         finder = resolve_detector(detector if detector is not None else getattr(self, "detector", "classic"))
         if finder == "classic":
-            return read_page(self, gray, config, batch_size)
-        return read_page_with_detector(self, finder, gray, batch_size)
+            result = read_page(self, gray, config, batch_size)
+        else:
+            result = read_page_with_detector(self, finder, gray, batch_size)
+        if isinstance(image, (str, Path)):
+            from ocrlite.inputs.images import image_dpi
+
+            result.dpi = image_dpi(image)
+        return result
 
 
     def read_document(self: BaseRecognizer, path: str, pages: str | None = None, dpi: float = 300,
@@ -237,7 +280,7 @@ class PageReading:
                 results.append(PageResult([], 0.0, False, page=rendered.number, error=rendered.error))
                 continue
             result = self.read_page(rendered.image, batch_size=batch_size, detector=detector)
-            result.page = rendered.number
+            result.page, result.dpi = rendered.number, rendered.dpi
             results.append(result)
         return results
 

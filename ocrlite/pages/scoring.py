@@ -16,7 +16,7 @@ page CER with lines matched by position, and page CER as a bag of lines.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 
@@ -195,3 +195,42 @@ def score_detection(truth: Sequence[np.ndarray], found: Sequence[np.ndarray],
             used_t.add(i)
             used_f.add(j)
     return DetectionScore(len(cared), len(kept), len(used_t))
+
+
+@dataclass
+class WordBoxScore:
+    """How well found word boxes cover the true ones: each true word against its best-overlapping found word."""
+
+    words: int = 0
+    iou_sum: float = 0.0
+    over_half: int = 0
+    over_07: int = 0
+    #: true words whose best-overlapping found word (IoU ≥ 0.5) reads the same, case folded
+    read_same: int = 0
+
+    def __add__(self, other: WordBoxScore) -> WordBoxScore:
+        return WordBoxScore(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+    @property
+    def mean_iou(self) -> float:
+        return self.iou_sum / self.words if self.words else 0.0
+
+
+def score_words(truth: Sequence[tuple[str, np.ndarray]], found: Sequence[tuple[str, np.ndarray]]) -> WordBoxScore:
+    """Score found ``(text, corners)`` words against the true ``(text, corners)`` words of one page."""
+    score = WordBoxScore()
+    boxes = [quad_box(q) for _, q in found]
+    for text, quad in truth:
+        box = quad_box(quad)
+        near = [k for k, b in enumerate(boxes) if iou(box, b) > 0]  # cheap prefilter before the exact overlap
+        best, best_k = 0.0, -1
+        for k in near:
+            value = quad_iou(quad, found[k][1])
+            if value > best:
+                best, best_k = value, k
+        score.words += 1
+        score.iou_sum += best
+        score.over_half += best >= 0.5
+        score.over_07 += best >= 0.7
+        score.read_same += best >= 0.5 and _normal(found[best_k][0]) == _normal(text)
+    return score

@@ -20,11 +20,15 @@ class Prediction:
             (for an empty line, the mean probability of the best path's frames).
         char_confidences: per character, the highest probability that character reached
             over the frames of its run on the best path.
+        char_frames: per character, ``(first, last + 1)``: the output frames (columns of the model
+            input / the width stride) of its run on the best path — where the model saw it. Empty when
+            not known (a prediction made by hand).
     """
 
     text: str
     confidence: float
     char_confidences: list[float] = field(default_factory=list)
+    char_frames: list[tuple[int, int]] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return f"Prediction(text={self.text!r}, confidence={self.confidence:.3f})"
@@ -53,30 +57,33 @@ def greedy_decode(logits: np.ndarray, charset: Charset, lengths: Sequence[int] |
     out: list[Prediction] = []
     for b in range(probs.shape[0]):
         t_len = probs.shape[1] if lengths is None else int(lengths[b])
-        ids, confs = _collapse(best[b, :t_len], best_p[b, :t_len])
+        ids, confs, frames = _collapse(best[b, :t_len], best_p[b, :t_len])
         text = charset.decode(ids)
         if confs:
             line_conf = float(np.mean(confs))
         else:
             line_conf = float(best_p[b, :t_len].mean()) if t_len else 0.0
-        out.append(Prediction(text, line_conf, [float(c) for c in confs]))
+        out.append(Prediction(text, line_conf, [float(c) for c in confs], frames))
     return out
 
 
-def _collapse(path: np.ndarray, path_p: np.ndarray) -> tuple[list[int], list[float]]:
-    """Merge runs of the same class and drop blanks; keep each run's peak probability."""
+def _collapse(path: np.ndarray, path_p: np.ndarray) -> tuple[list[int], list[float], list[tuple[int, int]]]:
+    """Merge runs of the same class and drop blanks; keep each run's peak probability and its frames."""
     ids: list[int] = []
     confs: list[float] = []
+    frames: list[tuple[int, int]] = []
     prev = 0
-    for k, p in zip(path.tolist(), path_p.tolist()):
+    for t, (k, p) in enumerate(zip(path.tolist(), path_p.tolist())):
         if k != 0:
             if k != prev:
                 ids.append(k)
                 confs.append(p)
-            elif p > confs[-1]:
-                confs[-1] = p
+                frames.append((t, t + 1))
+            else:
+                confs[-1] = max(confs[-1], p)
+                frames[-1] = (frames[-1][0], t + 1)
         prev = k
-    return ids, confs
+    return ids, confs, frames
 
 
 class DecodeBudgetError(ValueError):
@@ -130,8 +137,14 @@ def align_confidences(probs: np.ndarray, ids: list[int]) -> list[float]:
         probs: ``(T, K)`` frame probabilities.
         ids: the label (class ids, no blanks).
     """
+    return align(probs, ids)[0]
+
+
+def align(probs: np.ndarray, ids: list[int]) -> tuple[list[float], list[tuple[int, int]]]:
+    """The most probable CTC alignment (Viterbi) of ``ids`` to ``probs`` ``(T, K)``: per character its peak
+    probability and its frames ``(first, last + 1)`` (see :attr:`Prediction.char_frames`)."""
     if not ids:
-        return []
+        return [], []
     ext = [0]
     for c in ids:
         ext += [c, 0]                                   # blank, c1, blank, c2, …, blank
@@ -151,12 +164,16 @@ def align_confidences(probs: np.ndarray, ids: list[int]) -> list[float]:
         score = choices.max(0) + logp[t]
     s = s_len - 1 if score[-1] >= score[-2] else s_len - 2
     confs = [0.0] * len(ids)
+    first = [t_len] * len(ids)
+    last = [0] * len(ids)
     for t in range(t_len - 1, -1, -1):
         if ext[s] != 0:
             k = (s - 1) // 2
             confs[k] = max(confs[k], float(probs[t, ext[s]]))
+            first[k], last[k] = min(first[k], t), max(last[k], t + 1)
         s -= int(back[t, s])
-    return confs
+    frames = [(a, b) if b > a else (min(a, t_len - 1), min(a, t_len - 1) + 1) for a, b in zip(first, last)]
+    return confs, frames
 
 
 def _logsumexp(a: float, b: float) -> float:
@@ -238,12 +255,12 @@ def decode(
         p = probs[b, :t_len]
         allowed = restrict(p, mask)
         if method == "greedy":
-            ids, _ = _collapse(allowed.argmax(-1), allowed.max(-1))
+            ids, _, _ = _collapse(allowed.argmax(-1), allowed.max(-1))
         else:
             ids = prefix_beam_search(allowed, beam_width, lexicon, charset)
-        confs = align_confidences(p, ids)
+        confs, frames = align(p, ids)
         line = float(np.mean(confs)) if confs else (float(p.max(-1).mean()) if t_len else 0.0)
-        out.append(Prediction(charset.decode(ids), line, confs))
+        out.append(Prediction(charset.decode(ids), line, confs, frames))
     return out
 
 

@@ -106,6 +106,15 @@ def padded_width(width: int, config: PreprocessConfig) -> int:
 def prepare(image: Image.Image | np.ndarray, config: PreprocessConfig) -> np.ndarray:
     """One line image → normalised ``(height, W)`` float32, W a multiple of ``width_multiple``.
 
+    See :func:`prepare_with_width` (which also says how many of the W columns are the image).
+    """
+    return prepare_with_width(image, config)[0]
+
+
+def prepare_with_width(image: Image.Image | np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, int]:
+    """One line image → normalised ``(height, W)`` float32 and the columns the image itself fills (the rest
+    is padding): column ``x`` of the input maps to ``x · filled / input width``.
+
     Args:
         image: a PIL image in any mode, or an ``(h, w)`` uint8 grayscale array.
         config: the model's preprocessing settings.
@@ -128,8 +137,9 @@ def prepare(image: Image.Image | np.ndarray, config: PreprocessConfig) -> np.nda
         )
     background = background_level(gray)
     resized = resize_to_height(gray, config.height, config.width_scale)
-    resized = pad_width(resized, padded_width(resized.shape[1], config), background)
-    return ((resized.astype(np.float32) / 255.0) - config.mean) / config.std
+    filled = resized.shape[1]
+    resized = pad_width(resized, padded_width(filled, config), background)
+    return ((resized.astype(np.float32) / 255.0) - config.mean) / config.std, filled
 
 
 def collate_images(images: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:

@@ -119,12 +119,14 @@ class BaseRecognizer:
     def _as_ascii(self, pred: Prediction) -> Prediction:
         from ocrlite.recognition.asciify import asciify
 
-        chars, confs = [], []
-        for ch, conf in zip(pred.text, pred.char_confidences):
+        chars, confs, frames = [], [], []
+        spans = pred.char_frames or [None] * len(pred.text)
+        for ch, conf, span in zip(pred.text, pred.char_confidences, spans):
             mapped = asciify(ch, self.strip_accents)
             chars.append(mapped)
             confs.extend([conf] * len(mapped))
-        return Prediction("".join(chars), pred.confidence, confs)
+            frames.extend([span] * len(mapped))
+        return Prediction("".join(chars), pred.confidence, confs, frames if pred.char_frames else [])
 
     def predict(self, images: ImageInput | Sequence[ImageInput], batch_size: int = 32,
                 channel_order: str = "RGB") -> list[Prediction]:

@@ -7,7 +7,7 @@ exactly. All randomness comes from the ``rng`` argument.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -29,6 +29,8 @@ class SyntheticPage:
     lines: list[tuple[str, np.ndarray]]
     layout: str
     skew: float
+    #: per line, its words (split at spaces) with their ``(4, 2)`` ink-box corners, as ``lines``.
+    words: list[list[tuple[str, np.ndarray]]] = field(default_factory=list)
 
 
 def _wrap(words: list[str], font, width: float) -> list[str]:
@@ -76,7 +78,11 @@ class PageRenderer:
         getattr(self, f"_{layout}")(draw, rng, width, height, lines)
         image = np.asarray(page)
         skew = float(rng.uniform(-5, 5)) if skew is None else skew
-        quads = [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64) for _, (x0, y0, x1, y1) in lines]
+        def quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+            return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+
+        quads = [quad(*box) for _, box, _ in lines]
+        word_quads = [[(word, quad(*box)) for word, box in words] for _, _, words in lines]
         if abs(skew) > 0.01:  # rotate about the centre onto a canvas large enough for every corner
             m = cv2.getRotationMatrix2D((width / 2, height / 2), skew, 1.0)
             cos, sin = abs(m[0, 0]), abs(m[0, 1])
@@ -85,19 +91,26 @@ class PageRenderer:
             m[1, 2] += (new_h - height) / 2
             image = cv2.warpAffine(image, m, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=255)
             quads = [np.hstack([q, np.ones((4, 1))]) @ m.T for q in quads]
+            word_quads = [[(word, np.hstack([q, np.ones((4, 1))]) @ m.T) for word, q in words] for words in word_quads]
         if degrade:
             image = self._scan(image, rng)
-        return SyntheticPage(image, [(t, q.astype(np.float32)) for (t, _), q in zip(lines, quads)], layout, skew)
+        return SyntheticPage(image, [(t, q.astype(np.float32)) for (t, _, _), q in zip(lines, quads)], layout, skew,
+                             [[(word, q.astype(np.float32)) for word, q in words] for words in word_quads])
 
     @staticmethod
     def _put(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font, lines: list) -> float:
-        """Draw one line (baseline-left at ``xy``); record its text and ink box; return its width."""
+        """Draw one line (baseline-left at ``xy``); record its text, ink box and words' ink boxes; return its width."""
         text = " ".join(text.split())
         if not text:
             return 0.0
         draw.text(xy, text, font=font, fill=int(np.random.default_rng(len(text)).integers(0, 60)), anchor="ls")
         x0, y0, x1, y1 = draw.textbbox(xy, text, font=font, anchor="ls")
-        lines.append((text, (x0, y0, x1, y1)))
+        words, start = [], 0
+        for word in text.split(" "):  # each word where the line drew it: after the advance of what precedes it
+            at = (xy[0] + font.getlength(text[:start]), xy[1])
+            words.append((word, draw.textbbox(at, word, font=font, anchor="ls")))
+            start += len(word) + 1
+        lines.append((text, (x0, y0, x1, y1), words))
         return x1 - x0
 
     def _columns(self, draw, rng, width, height, lines) -> None:
