@@ -23,7 +23,7 @@ LAYERS = {
     "api": 5, "formats": 5,
     "evaluation": 6,
     "training": 7,
-    "serve": 8, "bulk": 8,
+    "serve": 8, "bulk": 8, "plugins": 8,
     "cli": 9,
     "": 10,  # ocrlite/__init__.py, __main__.py, _legacy.py: the public API on top
 }

@@ -116,7 +116,7 @@ def test_pages_at_any_right_angle_are_read_the_right_way_round(rotation):
     found, skew, applied = read_page_learned(reader, TruthDetector(scene.polygons), scene.image)
     assert applied == rotation
     truth = {" ".join(t.split()) for t, _ in page.lines}
-    read = [p.text for _, p, _ in found]
+    read = [p.text for _, p, _, _ in found]
     right = sum(1 for t in read if " ".join(t.split()) in truth)
     assert right >= 0.6 * len(truth), (read, sorted(truth))
 

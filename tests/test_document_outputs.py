@@ -210,3 +210,12 @@ def test_predict_writes_each_format_from_the_command_line(pages, tmp_path, capsy
     assert "broken.pdf" in err and "doc.pdf" not in err
     assert sorted(p.name for p in folder.iterdir()) == ["doc.alto.xml", "scan.alto.xml"]
     assert ET.parse(folder / "doc.alto.xml").getroot().tag == f"{{{ALTO}}}alto"
+
+
+@pytest.mark.parametrize("detector", ["learned", "classic"])
+def test_both_finders_report_skew_as_the_turn_that_levels_the_page(reader, detector):
+    from ocrlite.synth.pages import PageRenderer
+
+    for applied in (4.0, -3.0):
+        page = PageRenderer().render(np.random.default_rng(3), layout="receipt", skew=applied)
+        assert abs(reader.read_page(page.image, detector=detector).skew + applied) < 0.8

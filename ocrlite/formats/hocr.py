@@ -8,6 +8,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+import numpy as np
+
 from ocrlite.formats.boxes import bbox, text_angle
 from ocrlite.pages.reader import PageResult
 from ocrlite.utils.version import __version__
@@ -60,14 +62,16 @@ def to_hocr(pages: Sequence[PageResult], source: str = "", language: str = "en")
             continue
         area = ET.SubElement(page_div, f"{{{XHTML}}}div", {
             "class": "ocr_carea", "id": f"block_{n}_1",
-            "title": _title(bbox=_union([bbox(line.box.corners, page.size) for line in page.lines]))})
+            "title": _title(bbox=_union([_line_bbox(line, page.size) for line in page.lines]))})
         par = ET.SubElement(area, f"{{{XHTML}}}p", {"class": "ocr_par", "id": f"par_{n}_1", "lang": language,
                                                      "title": area.get("title")})
         for k, line in enumerate(page.lines, 1):
-            angle = round(text_angle(line.box.corners))
+            line_box = _line_bbox(line, page.size)
+            quarter = round(text_angle(line.box.corners) / 90.0) % 4 * 90
             span = ET.SubElement(par, f"{{{XHTML}}}span", {
                 "class": "ocr_line", "id": f"line_{n}_{k}",
-                "title": _title(bbox=bbox(line.box.corners, page.size), textangle=angle % 360 or None)})
+                "title": _title(bbox=line_box, textangle=quarter or None,
+                                baseline=None if quarter or line.baseline is None else _baseline(line.baseline, line_box))})
             words = line.words or []
             if not words:  # no word boxes (e.g. a hand-made result): the line as one word
                 word = ET.SubElement(span, f"{{{XHTML}}}span", {
@@ -84,6 +88,23 @@ def to_hocr(pages: Sequence[PageResult], source: str = "", language: str = "en")
     ET.indent(html, space=" ")
     text = ET.tostring(html, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{_DOCTYPE}\n{text}\n'
+
+
+def _baseline(points: np.ndarray, line_box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """hOCR ``baseline slope offset`` of an upright line from its baseline's two page points: the slope
+    (y grows down the page) and the baseline's height above the bbox's bottom-left corner (negative: above)."""
+    (xa, ya), (xb, yb) = np.asarray(points, np.float64)
+    slope = (yb - ya) / (xb - xa) if abs(xb - xa) > 1e-6 else 0.0
+    at_left = ya + slope * (line_box[0] - xa)
+    return round(float(slope), 4), round(float(min(0.0, at_left - line_box[3])), 1)
+
+
+def _line_bbox(line, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A line's box as hOCR readers expect it, tight around its ink: the union of its word boxes (which hug
+    the ink), or its found box when it has no words. Renderers size the text layer's font by it."""
+    if line.words:
+        return _union([bbox(w.corners, size) for w in line.words])
+    return bbox(line.box.corners, size)
 
 
 def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:

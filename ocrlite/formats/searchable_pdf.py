@@ -54,32 +54,34 @@ class SearchablePdf:
         self.pdf.add_font("ocrlite-text", "", str(TEXT_FONT))
         self.pages = 0
 
-    def add_page(self, result: PageResult, image: Image.Image | np.ndarray) -> None:
-        """Add ``image`` (the page as read: the pixel size of ``result.size``) with ``result``'s words as text.
+    def add_page(self, result: PageResult, image: Image.Image | np.ndarray | None) -> None:
+        """Add ``image`` (the page as read: the pixel size of ``result.size``) with ``result``'s words as text;
+        ``image`` None: the text alone on a page of ``result.size`` (a text layer to put over another PDF).
 
         Raises:
-            ValueError: the image's size is not the reading's.
+            ValueError: the image's size is not the reading's, or neither gives a size.
         """
         from fpdf.enums import TextMode
 
         pdf = self.pdf
-        picture = image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image))
-        width, height = picture.size
+        picture = None if image is None else image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image))
+        width, height = picture.size if picture is not None else result.size
+        if width <= 0 or height <= 0:
+            raise ValueError(f"page {result.page}: no image and no page size")
         if result.size != (0, 0) and tuple(result.size) != (width, height):
             raise ValueError(f"page {result.page}: the image is {width}×{height} px, the reading {result.size[0]}×"
                              f"{result.size[1]} px")
         points_per_pixel = 72.0 / (result.dpi or DEFAULT_DPI)
         pdf.add_page(format=(width * points_per_pixel, height * points_per_pixel))
-        data = io.BytesIO()
-        picture.convert(picture.mode if picture.mode in ("L", "RGB") else "RGB").save(
-            data, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        data.seek(0)
-        pdf.image(data, x=0, y=0, w=width * points_per_pixel, h=height * points_per_pixel)
+        if picture is not None:
+            data = io.BytesIO()
+            picture.convert(picture.mode if picture.mode in ("L", "RGB") else "RGB").save(
+                data, "JPEG", quality=JPEG_QUALITY, optimize=True)
+            data.seek(0)
+            pdf.image(data, x=0, y=0, w=width * points_per_pixel, h=height * points_per_pixel)
         pdf.text_mode = TextMode.INVISIBLE
         for line in result.lines:
-            words = [(w.text, w.corners) for w in line.words] or [(line.text, line.box.corners)]
-            for k, (text, corners) in enumerate(words):
-                _place(pdf, text + (" " if k < len(words) - 1 else ""), np.asarray(corners) * points_per_pixel)
+            _place_line(pdf, line, points_per_pixel)
         pdf.text_mode = TextMode.FILL
         self.pages += 1
 
@@ -109,24 +111,62 @@ def write_searchable_pdf(pages: Sequence[tuple[PageResult, Image.Image | np.ndar
     write_bytes_atomic(Path(out), document.to_bytes())
 
 
-def _place(pdf, text: str, corners: np.ndarray) -> None:
-    """``text`` invisible over ``corners`` ``(4, 2)`` (points, clockwise from the text's top-left)."""
-    p0, p1, _, p3 = corners.astype(np.float64)
-    width = float(np.hypot(*(p1 - p0)))
-    height = float(np.hypot(*(p3 - p0)))
-    if width < 0.5 or height < 0.5 or not text.strip():
+def _place_line(pdf, line, points_per_pixel: float) -> None:
+    """A line's words, invisible, each over its box (page pixels × ``points_per_pixel``).
+
+    The text runs along the nearest quarter turn of the line (0, 90, 180 or 270°): a few degrees of skew are
+    not drawn as tilted glyphs, which text extractors (pdftotext, PDFium) break into pieces, while each
+    word still covers its own box for search highlights. The letters sit on the line's baseline where it is
+    known, at the size that reaches from it to the top of the line's ink; each word but the last is followed
+    by a space stretched with it to where the next word starts, so extractors see the space (as in
+    Tesseract's PDFs).
+    """
+    words = [(w.text, np.asarray(w.corners, np.float64)) for w in line.words if w.text.strip()] or \
+            [(line.text.strip(), np.asarray(line.box.corners, np.float64))]
+    if not words[0][0]:
         return
-    size = height / (ASCENT + DESCENT)
-    pdf.set_font("ocrlite-text", size=size)
-    natural = pdf.get_string_width(text.rstrip())
-    pdf.set_stretching(max(1.0, 100.0 * width / natural) if natural > 0 else 100.0)
-    down = (p3 - p0) / height  # from the top edge towards the baseline
-    baseline = p0 + down * (height * ASCENT / (ASCENT + DESCENT))
-    angle = text_angle(corners)
-    x, y = float(baseline[0]), float(baseline[1])
-    if abs(math.remainder(angle, 360.0)) < 0.05:
-        pdf.text(x, y, text)
+    quarter = round(text_angle(line.box.corners) / 90.0) % 4 * 90
+    a = math.radians(quarter)
+    cos, sin = math.cos(a), math.sin(a)
+
+    def to_text_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # u along the text, v down the glyphs
+        points = points * points_per_pixel
+        return points[:, 0] * cos - points[:, 1] * sin, points[:, 0] * sin + points[:, 1] * cos
+
+    frames = [to_text_frame(corners) for _, corners in words]
+    top = min(float(v.min()) for _, v in frames)
+    bottom = max(float(v.max()) for _, v in frames)
+    if line.baseline is not None and quarter == 0:
+        bu, bv = to_text_frame(np.asarray(line.baseline, np.float64))
+        slope = (bv[1] - bv[0]) / (bu[1] - bu[0]) if abs(bu[1] - bu[0]) > 1e-6 else 0.0
+
+        def baseline_at(u: float) -> float:
+            return float(bv[0] + slope * (u - bu[0]))
     else:
-        with pdf.rotation(angle, x, y):
+        def baseline_at(u: float) -> float:
+            return bottom - (bottom - top) * DESCENT / (ASCENT + DESCENT)
+    line_start = float(frames[0][0].min())
+    rise = baseline_at(line_start) - top  # the line's letters from baseline to top: one size for the line
+    size = rise / ASCENT if rise > 0.3 * (bottom - top) else (bottom - top) / (ASCENT + DESCENT)
+    if size < 0.5:
+        return
+    for k, ((text, _), (u, v)) in enumerate(zip(words, frames)):
+        start, width = float(u.min()), float(u.max() - u.min())
+        base = baseline_at(start)
+        if width < 0.5:
+            continue
+        if k + 1 < len(words):
+            next_start = float(frames[k + 1][0].min())
+            if next_start > start + width:  # the space spans the gap to the next word
+                text, width = text + " ", next_start - start
+        pdf.set_font("ocrlite-text", size=size)
+        pdf.set_stretching(100.0)  # fpdf2 measures with the stretching in force
+        natural = pdf.get_string_width(text)
+        pdf.set_stretching(max(1.0, 100.0 * width / natural) if natural > 0 else 100.0)
+        x, y = start * cos + base * sin, -start * sin + base * cos  # the word's baseline start on the page
+        if quarter == 0:
             pdf.text(x, y, text)
+        else:
+            with pdf.rotation(quarter, x, y):
+                pdf.text(x, y, text)
     pdf.set_stretching(100.0)

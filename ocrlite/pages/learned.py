@@ -20,7 +20,7 @@ import numpy as np
 
 from ocrlite.pages.finder import LineBox
 from ocrlite.pages.long_lines import CropReading, read_crops_located
-from ocrlite.pages.words import Word, locate_words
+from ocrlite.pages.words import Word, locate_baseline, locate_words
 from ocrlite.recognition.decode import Prediction
 from ocrlite.recognition.reader import BaseRecognizer
 
@@ -116,12 +116,13 @@ def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list
 
 
 def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> tuple[
-        list[tuple[np.ndarray, Prediction, list[Word]]], float, int]:
+        list[tuple[np.ndarray, Prediction, list[Word], np.ndarray | None]], float, int]:
     """Detect, orient and read the lines of ``gray`` (``(H, W)`` uint8).
 
     Returns:
-        ``[(corners, prediction, words)]`` in reading order (corners ``(4, 2)`` clockwise from the top-left of
-        the text, page pixels; words with their boxes, :mod:`ocrlite.pages.words`), the remaining skew in degrees,
+        ``[(corners, prediction, words, baseline)]`` in reading order (corners ``(4, 2)`` clockwise from the
+        top-left of the text, page pixels; words with their boxes and the baseline, :mod:`ocrlite.pages.words`), the turn that levels the lines after the rotation (degrees
+        counter-clockwise, as :attr:`ocrlite.pages.reader.PageResult.skew`),
         and the rotation applied (0, 90, 180 or 270, counter-clockwise: how far the page was turned to read it).
     """
     boxes, _ = detector.detect(gray)
@@ -147,13 +148,14 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
             if r.prediction.confidence > reads[i].prediction.confidence + LINE_FLIP_MARGIN:
                 reads[i], boxes[i], crops[i] = r, np.roll(boxes[i], 2, axis=0), crops[i][::-1, ::-1]
     rotation = int(round(-angle / 90.0)) % 4 * 90  # text along +angle° in the image: turned by -angle to read
-    skew = -angle - (rotation if rotation <= 180 else rotation - 360)
+    skew = angle + (rotation if rotation <= 180 else rotation - 360)  # the level-making turn, as the classic finder's
     order = reading_order(boxes, angle)
     out = []
     for i in order:
         pred = reads[i].prediction
-        words = locate_words(pred.text, pred.char_confidences, reads[i].char_columns, crops[i], crop_to_page(boxes[i]))
-        out.append((boxes[i], pred, words))
+        to_page = crop_to_page(boxes[i])
+        words = locate_words(pred.text, pred.char_confidences, reads[i].char_columns, crops[i], to_page)
+        out.append((boxes[i], pred, words, locate_baseline(crops[i], to_page) if pred.text.strip() else None))
     return out, float(skew), rotation
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ocrlite.inputs.images import ImageLoadError, too_many_pixels
 from ocrlite.pages.long_lines import read_crops_located
-from ocrlite.pages.words import Word, locate_words
+from ocrlite.pages.words import Word, locate_baseline, locate_words
 from ocrlite.utils.limits import MAX_IMAGE_PIXELS
 from ocrlite.recognition.reader import BaseRecognizer, ImageInput, check_batch_size
 from ocrlite.pages import FinderConfig, LineBox, find_lines
@@ -36,6 +36,8 @@ class PageLine:
         confidence: line confidence in [0, 1] (the mean of ``char_confidences``).
         char_confidences: one confidence per character of ``text``.
         words: its words with their boxes on the page (:class:`ocrlite.pages.words.Word`).
+        baseline: ``(2, 2)`` page points where its letters sit, at its start and end in reading order
+            (:func:`ocrlite.pages.words.locate_baseline`); None when not known.
     """
 
     box: LineBox
@@ -43,6 +45,7 @@ class PageLine:
     confidence: float
     char_confidences: list[float]
     words: list[Word] = field(default_factory=list)
+    baseline: np.ndarray | None = None
 
     def __repr__(self) -> str:
         x, y = self.box.corners[0]
@@ -52,12 +55,17 @@ class PageLine:
         return {"box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box.corners], "text": self.text,
                 "confidence": round(self.confidence, 4),
                 "char_confidences": [round(c, 4) for c in self.char_confidences],
-                "words": [word.to_dict() for word in self.words]}
+                "words": [word.to_dict() for word in self.words],
+                "baseline": None if self.baseline is None else [[round(float(x), 1), round(float(y), 1)]
+                                                                for x, y in self.baseline]}
 
 
 @dataclass
 class PageResult:
-    """The lines of a page in reading order, the skew corrected (degrees), and whether it was read upside down.
+    """The lines of a page in reading order, the skew corrected, and whether it was read upside down.
+
+    ``skew``: degrees counter-clockwise the page is turned (after ``rotation``) to level its lines — the
+    angle to give ``PIL.Image.rotate`` to straighten it; a page scanned 3° anticlockwise has skew -3.
 
     ``rotation``: how far the page was turned to read it — 0, 90, 180 or 270 degrees counter-clockwise
     (``rotated_180`` is ``rotation == 180``); ``detector``: which line finder found the lines.
@@ -166,13 +174,16 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
                 line.box.corners = _turned_round(line.box.corners, w, h)
                 for word in line.words:
                     word.corners = _turned_round(word.corners, w, h)
+                if line.baseline is not None:
+                    line.baseline = np.stack([w - line.baseline[:, 0], h - line.baseline[:, 1]], 1)
             return PageResult(result.lines, result.skew, True, 180, lines_found=result.lines_found, size=size)
     lines = []
     for box, upright_box, origin, crop, r in zip(layout.lines, layout.boxes_upright, origins, crops, reads):
         p = r.prediction
-        words = locate_words(p.text, p.char_confidences, r.char_columns, crop,
-                             _crop_to_page(box, upright_box, origin, layout.glyph_height))
-        lines.append(PageLine(box, p.text, p.confidence, list(p.char_confidences), words))
+        to_page = _crop_to_page(box, upright_box, origin, layout.glyph_height)
+        words = locate_words(p.text, p.char_confidences, r.char_columns, crop, to_page)
+        baseline = locate_baseline(crop, to_page) if p.text.strip() else None
+        lines.append(PageLine(box, p.text, p.confidence, list(p.char_confidences), words, baseline))
     found = len(lines)
     lines = [line for line in lines if line.text.strip()]
     return PageResult(lines, layout.skew, rotated, 180 if rotated else 0, lines_found=found, size=size)
@@ -193,7 +204,8 @@ def read_page_with_detector(rec: BaseRecognizer, detector, gray: np.ndarray, bat
 
     check_page(rec, gray)
     found, skew, rotation = read_page_learned(rec, detector, gray, batch_size)
-    lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences), words) for c, p, words in found]
+    lines = [PageLine(as_line_box(c), p.text, p.confidence, list(p.char_confidences), words, baseline)
+             for c, p, words, baseline in found]
     lines = [line for line in lines if line.text.strip()]
     return PageResult(lines, skew, rotation == 180, rotation, "learned", len(found),
                       size=(int(gray.shape[1]), int(gray.shape[0])))

@@ -2,14 +2,15 @@
 
 CTC places each character at a short run of frames near the character's centre, not over its whole
 glyph, so the alignment alone gives a word's *position* but not its edges. A word's box is therefore
-found in two steps, in the coordinates of the line's crop:
+found in two steps, in the coordinates of the line's crop (its ink: Otsu's threshold, scan specks and
+the rows of rulings or neighbouring lines removed):
 
-1. **From the alignment**: the word runs from half a character pitch before its first character's run
-   to half a pitch after its last one (the pitch is the line's median distance between neighbouring
-   characters), never past the midpoint to the neighbouring word.
-2. **From the ink**: its edges move out to the end of the ink they cut through (a wide "W" or "m"),
-   within those midpoints, then in to the first and last inked column; its top and bottom shrink to the
-   inked rows between them.
+1. **Boundaries from the alignment**: between two words, the boundary is the middle of the longest run
+   of least-inked columns between the last character of one and the first of the next (their runs'
+   centres) — the gap between them, or, where italics overhang, the thinnest contact. The line's outer
+   words reach at most 1.2 character pitches past their outer characters.
+2. **Edges from the ink**: each word shrinks from its boundaries to its first and last inked columns,
+   and its top and bottom to the inked rows between them.
 
 The crop's corners are mapped back to the page by the crop's homography (the inverse of the warp that
 cut it out), so a word box on a skewed or turned page is a rotated quadrilateral like its line's.
@@ -22,10 +23,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-#: How far past its first / last character's run a word reaches, in character pitches.
-HALF_PITCH = 0.6
-#: A column (row) is inked when at least this many of its pixels are ink.
-MIN_INK_PIXELS = 1
+#: How far the first and last words of a line may reach past their outer characters' runs, in character
+#: pitches (a wide capital; not the neighbour column's text inside the crop's margin).
+OUTER_PITCHES = 1.2
 
 
 @dataclass
@@ -62,6 +62,18 @@ def ink_mask(crop: np.ndarray) -> np.ndarray:
     border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
     light_background = float(np.median(border)) >= threshold
     return crop <= threshold if light_background else crop > threshold
+
+
+def drop_specks(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without the specks of scan noise: connected pieces smaller than a full stop of the line's
+    size (``(height / 12)²`` pixels, at least 3), which would otherwise widen a word into the gap beside it."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return ink
+    smallest = max(3.0, (ink.shape[0] / 12.0) ** 2)
+    keep = stats[:, cv2.CC_STAT_AREA] >= smallest
+    keep[0] = False
+    return keep[labels]
 
 
 def text_rows(ink: np.ndarray) -> tuple[int, int]:
@@ -124,19 +136,25 @@ def locate_words(text: str, confidences: list[float], char_columns: list[tuple[f
     steps = np.diff(centres)
     steps = steps[steps > 0]
     pitch = float(np.median(steps)) if steps.size else 0.5 * h
-    ink = ink_mask(crop)
+    ink = drop_specks(ink_mask(crop))
     top, bottom = text_rows(ink)  # the line's own rows: not a ruling or the next line's descenders
     ink[:top] = False
     ink[bottom:] = False
-    inked_columns = ink.sum(0) >= MIN_INK_PIXELS
+    column_ink = ink.sum(0)
+    bounds = [max(0.0, centres[spans[0][0]] - OUTER_PITCHES * pitch)]
+    for (_, end_before), (start_after, _) in zip(spans, spans[1:]):
+        bounds.append(_emptiest(column_ink, centres[end_before - 1], centres[start_after]))
+    bounds.append(min(float(w), centres[spans[-1][1] - 1] + OUTER_PITCHES * pitch))
     words = []
     for k, (start, end) in enumerate(spans):
-        lo_limit = 0.0 if k == 0 else (centres[spans[k - 1][1] - 1] + centres[start]) / 2
-        hi_limit = float(w) if k == len(spans) - 1 else (centres[end - 1] + centres[spans[k + 1][0]]) / 2
-        x0 = max(lo_limit, centres[start] - HALF_PITCH * pitch)
-        x1 = min(hi_limit, centres[end - 1] + HALF_PITCH * pitch)
-        x0, x1 = _fit_to_ink(inked_columns, x0, x1, lo_limit, hi_limit)
-        rows = np.nonzero(ink[:, int(x0):max(int(x0) + 1, int(np.ceil(x1)))].sum(1) >= MIN_INK_PIXELS)[0]
+        lo, hi = int(np.floor(bounds[k])), int(np.ceil(bounds[k + 1]))
+        inked = np.nonzero(column_ink[lo:hi] > 0)[0]
+        if inked.size:
+            x0, x1 = float(lo + inked[0]), float(lo + inked[-1] + 1)
+        else:  # no ink between its neighbours (a faint word): around its characters' runs
+            x0 = max(0.0, centres[start] - 0.5 * pitch)
+            x1 = min(float(w), centres[end - 1] + 0.5 * pitch)
+        rows = np.nonzero(ink[:, int(x0):max(int(x0) + 1, int(np.ceil(x1)))].sum(1) > 0)[0]
         y0, y1 = (float(rows[0]), float(rows[-1] + 1)) if rows.size else (float(top), float(bottom))
         quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
         corners = cv2.perspectiveTransform(quad[None], crop_to_page.astype(np.float64))[0]
@@ -144,23 +162,46 @@ def locate_words(text: str, confidences: list[float], char_columns: list[tuple[f
     return words
 
 
-def _fit_to_ink(inked: np.ndarray, x0: float, x1: float, lo_limit: float, hi_limit: float) -> tuple[float, float]:
-    """``[x0, x1)`` grown to the ends of the ink it cuts (not past the limits), then shrunk to its inked columns."""
-    w = inked.size
-    a = int(np.clip(np.floor(x0), 0, w - 1))
-    b = int(np.clip(np.ceil(x1) - 1, a, w - 1))
-    lo, hi = max(0, int(np.ceil(lo_limit))), min(w - 1, int(np.floor(hi_limit)) - 1)
-    while a > lo and inked[a] and inked[a - 1]:
-        a -= 1
-    while b < hi and inked[b] and inked[b + 1]:
-        b += 1
-    cols = np.nonzero(inked[a:b + 1])[0]
-    if cols.size == 0:
-        return x0, x1
-    return float(a + cols[0]), float(a + cols[-1] + 1)
+def _emptiest(column_ink: np.ndarray, after: float, before: float) -> float:
+    """The boundary between two words: the middle of the longest run of the least-inked columns between the
+    last character of one (its run's centre at column ``after``) and the first of the next (``before``)."""
+    lo, hi = int(np.ceil(after)), int(np.floor(before)) + 1
+    if hi <= lo:
+        return (after + before) / 2
+    values = column_ink[lo:hi]
+    least = values == values.min()
+    best_start, best_len, run_start = lo, 0, None
+    for i, flag in enumerate(np.append(least, False)):
+        if flag and run_start is None:
+            run_start = i
+        elif not flag and run_start is not None:
+            if i - run_start > best_len:
+                best_start, best_len = lo + run_start, i - run_start
+            run_start = None
+    return best_start + best_len / 2
 
 
-def translate_words(words: list[Word], matrix: np.ndarray) -> None:
-    """Move every word's corners by the ``(2, 3)`` affine ``matrix`` (in place)."""
-    for word in words:
-        word.corners = np.hstack([word.corners, np.ones((4, 1))]) @ np.asarray(matrix, np.float64).T
+def locate_baseline(crop: np.ndarray, crop_to_page: np.ndarray) -> np.ndarray | None:
+    """The line's baseline — where its letters sit, above their descenders — as ``(2, 2)`` page points at the
+    crop's left and right ends; None for a crop with no ink.
+
+    Per inked column of the line's own rows, its lowest ink; the baseline is a straight fit through the
+    lower half of those (robustly: most columns are letters without descenders, so their bottoms are the
+    baseline, and the fit is weighted to the median rather than to the g, p, y that reach below it).
+    """
+    if crop.ndim != 2 or crop.size == 0:
+        return None
+    ink = drop_specks(ink_mask(crop))
+    top, bottom = text_rows(ink)
+    band = ink[top:bottom]
+    columns = np.nonzero(band.any(0))[0]
+    if columns.size < 3:
+        return None
+    lowest = top + band.shape[0] - 1 - np.argmax(band[::-1, columns], axis=0)  # last inked row per column
+    level = float(np.median(lowest))
+    near = np.abs(lowest - level) <= max(1.0, 0.08 * (bottom - top))  # drop descenders and raised marks
+    xs, ys = columns[near].astype(np.float64), lowest[near].astype(np.float64) + 1.0
+    slope, offset = (np.polyfit(xs, ys, 1) if xs.size >= 2 and np.ptp(xs) > 0 else (0.0, level + 1.0))
+    w = crop.shape[1]
+    ends = np.array([[0.0, offset], [float(w), offset + slope * w]])
+    return cv2.perspectiveTransform(ends[None], crop_to_page.astype(np.float64))[0]

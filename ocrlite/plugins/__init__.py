@@ -1,0 +1,1 @@
+"""ocrlite inside other tools: the OCRmyPDF engine plugin (:mod:`ocrlite.plugins.ocrmypdf`, the ``[ocrmypdf]`` extra)."""
