@@ -172,6 +172,37 @@ def test_an_upside_down_page_says_so_and_a_raw_image_body_is_read(server, reader
     assert body["text"] == reader.read_page(turned).text
 
 
+def test_a_pdf_on_the_page_route_is_read_page_by_page(server, reader, tmp_path):
+    page = Image.open(PAGE).convert("L")
+    pdf = tmp_path / "doc.pdf"
+    page.save(pdf, save_all=True, append_images=[page.rotate(180)], resolution=200)
+    data = pdf.read_bytes()
+    response = httpx.post(f"{server.url}/v1/page", files={"file": ("doc.pdf", data, "application/pdf")}, timeout=120)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = reader.read_document(str(pdf), dpi=300)
+    assert [p["page"] for p in body["pages"]] == [1, 2]
+    assert [p["text"] for p in body["pages"]] == [r.text for r in expected]
+    assert body["pages"][1]["rotation"] == 180 and body["pages"][0]["lines"][0]["words"]
+    one = httpx.post(f"{server.url}/v1/page", params={"pages": "2"}, content=data,
+                     headers={"Content-Type": "application/pdf"}, timeout=120)
+    assert one.status_code == 200 and [p["page"] for p in one.json()["pages"]] == [2]
+    bad_range = httpx.post(f"{server.url}/v1/page", params={"pages": "3"}, content=data,
+                           headers={"Content-Type": "application/pdf"}, timeout=60)
+    assert bad_range.status_code == 400 and "pages=" in bad_range.json()["detail"]
+    broken = httpx.post(f"{server.url}/v1/page", content=b"%PDF-1.4 broken", headers={"Content-Type": "application/pdf"},
+                        timeout=60)
+    assert broken.status_code == 400 and "not a readable PDF" in broken.json()["detail"]
+    many = io.BytesIO()
+    blank = Image.new("L", (20, 20), 255)
+    blank.save(many, "PDF", save_all=True, append_images=[blank] * 20)  # 21 pages, over the default 20
+    over = httpx.post(f"{server.url}/v1/page", content=many.getvalue(), headers={"Content-Type": "application/pdf"},
+                      timeout=60)
+    assert over.status_code == 413 and "pages=1-20" in over.json()["detail"]
+    as_line = post_lines(server.url, [data])
+    assert as_line.status_code in (400, 415)
+
+
 def test_decoder_options_are_query_parameters(server, lines, reader):
     _, blobs = lines
     digits = post_lines(server.url, [blobs[0]], {"allow": "0123456789. "}).json()["lines"][0]["text"]

@@ -78,11 +78,15 @@ def page_count(path: str | Path, password: str | None = None) -> int:
     return len(_open(path, password))
 
 
-def _open(path: str | Path, password: str | None):
+def _open(path: str | Path | bytes, password: str | None, name: str | None = None):
     import pypdfium2 as pdfium
 
+    if isinstance(path, (bytes, bytearray)):
+        source, path = bytes(path), name or "the PDF"
+    else:
+        source = str(path)
     try:
-        document = pdfium.PdfDocument(str(path), password=password)
+        document = pdfium.PdfDocument(source, password=password)
     except pdfium.PdfiumError as err:
         text = str(err).lower()
         if "password" in text or "security" in text:
@@ -97,21 +101,29 @@ def _open(path: str | Path, password: str | None):
     return document
 
 
-def render_pages(path: str | Path, pages: str | None = None, dpi: float = DEFAULT_DPI,
-                 max_pixels: int = MAX_IMAGE_PIXELS, password: str | None = None) -> Iterator[PdfPage]:
+def render_pages(path: str | Path | bytes, pages: str | None = None, dpi: float = DEFAULT_DPI,
+                 max_pixels: int = MAX_IMAGE_PIXELS, password: str | None = None, name: str | None = None,
+                 max_count: int | None = None) -> Iterator[PdfPage]:
     """Render the chosen pages of a PDF one at a time (memory holds one page).
 
     Args:
+        path: the PDF file, or its bytes (``name`` then names it in errors).
         pages: ``"1-3,7"`` style ranges (None: all).
         dpi: rendering resolution; lowered for a page whose rendering would pass ``max_pixels``.
+        max_count: refuse (before rendering any) a choice of more pages than this.
 
     Raises:
-        PdfError: the document cannot be read at all. ValueError: a bad ``pages`` range or ``dpi``.
+        PdfError: the document cannot be read at all, or more than ``max_count`` pages are chosen.
+        ValueError: a bad ``pages`` range or ``dpi``.
     """
     if not (isinstance(dpi, (int, float)) and 10 <= dpi <= 1200):
         raise ValueError(f"--dpi must be between 10 and 1200, got {dpi}")
-    document = _open(path, password)
-    for number in parse_page_ranges(pages, len(document)):
+    document = _open(path, password, name)
+    chosen = parse_page_ranges(pages, len(document))
+    if max_count is not None and len(chosen) > max_count:
+        raise PdfError(f"{name or path}: {len(chosen)} pages chosen, over the limit of {max_count} per request; "
+                       f"choose some with pages=, e.g. pages=1-{max_count}")
+    for number in chosen:
         try:
             page = document[number - 1]
             width_pt, height_pt = page.get_size()

@@ -147,6 +147,7 @@ class _QueuedRecognizer:
 
     def __init__(self, batcher: Batcher, options: DecoderOptions, deadline: float, max_pixels: int) -> None:
         self.preprocess = batcher.recognizer.preprocess
+        self.width_stride = batcher.recognizer.width_stride  # model input columns per output frame (word boxes)
         self.max_pixels = max_pixels  # the server's own --max-pixels: a page it decoded is never refused after
         self._batcher = batcher
         self._options = options
@@ -269,15 +270,18 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
 
     @app.post("/v1/page", openapi_extra=UPLOAD_BODY, summary="Read a whole page",
               response_description='{"text", "rotated_180", "lines": [{"box", "text", "confidence"}, …]}')
-    async def read_page(request: Request, opts: DecoderOptions = Depends(options)) -> dict:
-        """One page image (scan, photo, screenshot) → its lines in reading order with their boxes."""
+    async def read_page(request: Request, opts: DecoderOptions = Depends(options),
+                        pages: str | None = Query(None, max_length=200, description=(
+                            "for a PDF: the pages to read, e.g. 1-3,7 (default: all, up to the server's --max-pages)"))
+                        ) -> dict:
+        """One page image (scan, photo, screenshot) → its lines in reading order with their boxes and words;
+        a PDF → each of its pages so (``{"pages": [...]}``)."""
         deadline = time.monotonic() + config.timeout
 
-        def read(upload) -> dict:
+        def read_gray(gray: np.ndarray) -> dict:
             from ocrlite.pages.reader import read_page as find_and_read
             from ocrlite.pages.reader import read_page_with_detector, resolve_detector
 
-            gray = decode_upload(upload, config.max_pixels)
             if "detector" not in state:
                 state["detector"] = resolve_detector("auto")
             reader = _QueuedRecognizer(state["batcher"], opts, deadline, config.max_pixels)
@@ -289,6 +293,27 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
                     "detector": result.detector, "skew_degrees": round(result.skew, 2),
                     "width": int(gray.shape[1]), "height": int(gray.shape[0]), "no_text": not result.lines,
                     "lines": [line.to_dict() for line in result.lines]}
+
+        def read(upload) -> dict:
+            if b"%PDF-" not in upload.data[:1024]:
+                if pages:
+                    raise ApiError(400, f"{upload.name}: pages= is for PDF documents")
+                return read_gray(decode_upload(upload, config.max_pixels))
+            from ocrlite.inputs.pdf import PdfError, render_pages
+
+            results = []
+            try:
+                for rendered in render_pages(upload.data, pages, config.dpi, config.max_pixels, name=upload.name,
+                                             max_count=config.max_pages):
+                    if rendered.error:
+                        results.append({"page": rendered.number, "error": rendered.error})
+                        continue
+                    results.append({"page": rendered.number, "dpi": round(rendered.dpi, 1), **read_gray(rendered.image)})
+            except PdfError as err:
+                raise ApiError(413 if "over the limit" in str(err) else 400, str(err)) from None
+            except ValueError as err:
+                raise ApiError(400, f"{upload.name}: {err}".replace("--pages", "pages=")) from None
+            return {"text": "\f".join(r.get("text", "") for r in results), "pages": results}
 
         async def work() -> dict:
             uploads = await read_uploads(request, config.max_bytes, 1)

@@ -17,6 +17,8 @@ class ServeConfig:
         max_bytes: a request body larger than this is answered 413 before it is read further.
         max_pixels: an image with more pixels than this is answered 413 before it is decoded.
         max_files: line images one ``/v1/lines`` request may carry.
+        max_pages: PDF pages one ``/v1/page`` request may read (a larger PDF needs ``?pages=``; 413 otherwise).
+        dpi: the resolution PDF pages are rendered at (lowered to stay under ``max_pixels``).
         timeout: seconds a request may take, upload included, before it is answered 503.
         queue: requests a worker holds at once (reading, waiting or being recognised); one more is answered
             503 with ``Retry-After`` instead of waiting without end.
@@ -36,6 +38,8 @@ class ServeConfig:
     max_bytes: int = 16 << 20
     max_pixels: int = 40_000_000
     max_files: int = 64
+    max_pages: int = 20
+    dpi: float = 300.0
     timeout: float = 30.0
     queue: int = 32
     batch_size: int = 32

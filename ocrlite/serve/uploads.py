@@ -31,6 +31,8 @@ STATUS_OF_KIND = {"missing": 400, "empty": 400, "format": 415, "corrupt": 400, "
 # Pillow's warning filters are process-wide (``warnings.catch_warnings``): decode one image at a time
 # so one thread's filters never leak into another's. Decoding is a small part of a request's time.
 _DECODE_LOCK = threading.Lock()
+#: A PDF document (read by ``/v1/page``; ``/v1/lines`` refuses it as not an image).
+PDF_TYPE = "application/pdf"
 
 
 @dataclass
@@ -80,11 +82,11 @@ async def read_uploads(request: Request, max_bytes: int, max_files: int) -> list
 
 async def _read(request: Request, max_files: int) -> list[Upload]:
     kind = _media_type(request.headers.get("content-type"))
-    if kind.startswith("image/"):
+    if kind.startswith("image/") or kind == PDF_TYPE:
         return [Upload("body", await request.body())]
     if kind != "multipart/form-data":
         raise ApiError(415, f"expected multipart/form-data with image fields named {FIELD!r} (or one image as the "
-                       f"body with an image/* Content-Type), got {kind or 'no Content-Type'!r}")
+                       f"body with an image/* Content-Type, or a PDF as {PDF_TYPE}), got {kind or 'no Content-Type'!r}")
     try:
         form = await request.form(max_files=max_files + 1, max_fields=max_files + 16)
     except HTTPException as err:  # Starlette's multipart errors
@@ -103,7 +105,7 @@ async def _read(request: Request, max_files: int) -> list[Upload]:
                 raise ApiError(422, f"field {FIELD!r} #{k + 1} is text, not a file upload")
             name = value.filename or f"{FIELD} #{k + 1}"
             media = _media_type(value.content_type)
-            if not media.startswith("image/") and media not in GENERIC_TYPES:
+            if not media.startswith("image/") and media not in GENERIC_TYPES and media != PDF_TYPE:
                 raise ApiError(415, f"{name}: content type {media!r} is not an image type")
             uploads.append(Upload(name, await value.read()))
         return uploads
