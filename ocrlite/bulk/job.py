@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ocrlite.bulk.records import line_record, page_record
 from ocrlite.inputs.lists import expand_inputs
 from ocrlite.inputs.pdf import PdfError, is_pdf, page_count
 from ocrlite.utils.locks import FolderBusyError, lock_folder
@@ -126,34 +127,26 @@ def read_chunk(tasks: list[Task]) -> list[dict]:
         good = [t for t in tasks if not t.error]
         results = {r.path: r for r in reader.predict_paths([t.path for t in good])}
         for t in tasks:
-            if t.error:
-                records.append({"path": t.path, "page": None, "text": None, "confidence": None, "error": t.error})
-                continue
-            r = results[t.path]
-            records.append({"path": t.path, "page": None, "text": r.prediction.text if r.prediction else None,
-                            "confidence": round(r.prediction.confidence, 4) if r.prediction else None,
-                            "error": r.error})
+            r = results.get(t.path) if not t.error else None
+            records.append(line_record(t.path, r.prediction if r else None, t.error or (r.error if r else None)))
         return records
     for t in tasks:
-        record = {"path": t.path, "page": t.page, "text": None, "confidence": None, "lines": None, "error": t.error}
-        if not t.error:
-            try:
-                if t.page is None:
-                    result = reader.read_page(t.path)
-                else:
-                    (rendered,) = list(render_pages(t.path, str(t.page), settings.dpi, reader.max_pixels))
-                    if rendered.error:
-                        raise ValueError(rendered.error)
-                    result = reader.read_page(rendered.image)
-                confidences = [line.confidence for line in result.lines]
-                record.update(text=result.text, confidence=round(sum(confidences) / len(confidences), 4)
-                              if confidences else 0.0, lines=[line.to_dict() for line in result.lines],
-                              rotation=result.rotation)
-            except ImageLoadError as err:
-                record["error"] = err.reason
-            except (PdfError, ValueError) as err:
-                record["error"] = str(err)
-        records.append(record)
+        if t.error:
+            records.append(page_record(t.path, t.page, error=t.error))
+            continue
+        try:
+            if t.page is None:
+                result = reader.read_page(t.path)
+            else:
+                (rendered,) = list(render_pages(t.path, str(t.page), settings.dpi, reader.max_pixels))
+                if rendered.error:
+                    raise ValueError(rendered.error)
+                result = reader.read_page(rendered.image)
+            records.append(page_record(t.path, t.page, result))
+        except ImageLoadError as err:
+            records.append(page_record(t.path, t.page, error=err.reason))
+        except (PdfError, ValueError) as err:
+            records.append(page_record(t.path, t.page, error=str(err)))
     return records
 
 

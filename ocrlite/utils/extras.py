@@ -16,7 +16,8 @@ EXTRA_OF = {"torch": "train", "torchvision": "train", "albumentations": "train",
             "onnxscript": "train", "lmdb": "the base install", "matplotlib": "train", "babel": "train",
             "fastapi": "serve", "uvicorn": "serve", "fastapi_offline": "serve", "multipart": "serve", "python_multipart": "serve",
             "starlette": "serve", "tesserocr": "peers", "onnxruntime": "the base install",
-            "pypdfium2": "the base install", "pyarrow": "parquet", "pyclipper": "the base install"}
+            "pypdfium2": "the base install", "pyarrow": "parquet", "pyclipper": "the base install",
+            "ray": "ray", "fpdf": "the base install", "ocrmypdf": "ocrmypdf"}
 
 
 class MissingExtraError(ValueError):
