@@ -7,6 +7,7 @@ service is proved to read what the package reads, in order, under load and after
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import socket
@@ -510,3 +511,45 @@ def test_an_api_key_is_asked_of_every_post_when_set(lines):
         assert httpx.get(f"{s.url}/healthz", timeout=30).status_code == 200
     finally:
         s.stop()
+
+
+def _open_idle(count: int, source: str, port: int) -> list[socket.socket]:
+    """``count`` connections from ``source`` (another loopback address: another client) that send nothing."""
+    out = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((source, 0))
+        s.settimeout(5)
+        s.connect(("127.0.0.1", port))
+        out.append(s)
+    return out
+
+
+def test_idle_and_dripping_connections_neither_block_requests_nor_stay_open():
+    s = Server("--header-timeout", "2", "--max-client-connections", "20")
+    attackers: list[socket.socket] = []
+    try:
+        attackers = _open_idle(150, "127.0.0.2", s.port)  # 150 idle sockets from one other address
+        drip = _open_idle(1, "127.0.0.3", s.port)[0]
+        drip.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # a head that never ends
+        start = time.monotonic()
+        assert httpx.get(f"{s.url}/healthz", timeout=5).status_code == 200  # a real client is served at once
+        assert time.monotonic() - start < 2
+        refused = [a for a in attackers[20:] if a.recv(4096).startswith(b"HTTP/1.1 503")]
+        assert len(refused) == 130  # past the per-client cap: 503 in JSON, closed
+        time.sleep(3)  # past the header deadline: the idle ones and the dripping one are closed
+        for sock in attackers[:20] + [drip]:
+            assert sock.recv(4096) == b""  # closed by the server
+        assert httpx.get(f"{s.url}/healthz", timeout=5).status_code == 200
+    finally:
+        for sock in attackers:
+            sock.close()
+        s.stop()
+
+
+def test_a_refused_connection_gets_json_and_retry_after():
+    from ocrlite.serve.connections import refusal
+
+    head, body = refusal("too many connections").split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head and b"connection: close" in head
+    assert json.loads(body) == {"detail": "too many connections"} and f"content-length: {len(body)}".encode() in head

@@ -47,6 +47,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-pages", type=at_least(1, 10_000), default=d.max_pages,
                    help="PDF pages one /v1/page request may read (more: 413 unless ?pages= picks some)")
     p.add_argument("--dpi", type=float, default=d.dpi, help="resolution PDF pages are rendered at")
+    p.add_argument("--header-timeout", type=float, default=d.header_timeout,
+                   help="seconds a connection has to send its request head; idle or slow connections are closed")
+    p.add_argument("--max-client-connections", type=at_least(1, 65536), default=d.max_client_connections,
+                   help="connections one client address may hold open per worker (one more: 503 with Retry-After)")
+    p.add_argument("--max-connections", type=at_least(1, 65536), default=d.max_connections,
+                   help="connections a worker holds open in all (one more: 503 with Retry-After)")
     p.add_argument("--timeout", type=float, default=d.timeout, help="seconds a request may take, upload included (503)")
     p.add_argument("--queue", type=at_least(1, 4096), default=d.queue,
                    help="requests a worker holds at once; one more is answered 503 with Retry-After")
@@ -68,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     except MissingExtraError as err:
         print_error(str(err))
         return 2
+    if not math.isfinite(args.header_timeout) or not 0 < args.header_timeout <= MAX_TIMEOUT:
+        print_error(f"--header-timeout must be a number of seconds in (0, {MAX_TIMEOUT}], got {args.header_timeout}")
+        return 2
     if not math.isfinite(args.dpi) or not 10 <= args.dpi <= 1200:
         print_error(f"--dpi must be between 10 and 1200, got {args.dpi}")
         return 2
@@ -79,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = ServeConfig(weights=args.weights, threads=args.threads, max_bytes=args.max_bytes,
                          max_pixels=args.max_pixels, max_files=args.max_files, max_pages=args.max_pages,
-                         dpi=args.dpi, timeout=args.timeout,
+                         dpi=args.dpi, timeout=args.timeout, header_timeout=args.header_timeout,
+                         max_client_connections=args.max_client_connections, max_connections=args.max_connections,
                          queue=args.queue, batch_size=args.batch_size, max_beam_work=args.max_beam_work,
                          allowed_hosts=None if args.host in ("0.0.0.0", "::") and not args.allow_host else
                          ["localhost", "127.0.0.1", "::1", *[h.lower() for h in args.allow_host]],

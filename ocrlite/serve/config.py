@@ -31,6 +31,10 @@ class ServeConfig:
         allowed_origins: origins (``https://app.example``) whose pages may POST here; a browser's
             cross-origin POST from any other page is refused (same-origin posts and non-browser clients pass).
         api_key: when set, every POST must carry it in ``X-API-Key`` (or ``Authorization: Bearer``).
+        header_timeout: seconds a connection has to send a complete request head (then again after each
+            response); an idle or dripping connection is closed after it (:mod:`ocrlite.serve.connections`).
+        max_client_connections: connections one client address may hold open on a worker (one more: 503).
+        max_connections: connections a worker holds open in all (one more: 503).
     """
 
     weights: str | None = None
@@ -47,6 +51,9 @@ class ServeConfig:
     allowed_hosts: list[str] | None = None
     allowed_origins: list[str] = dataclasses.field(default_factory=list)
     api_key: str | None = None
+    header_timeout: float = 10.0
+    max_client_connections: int = 32
+    max_connections: int = 1024
 
     def to_json(self) -> str:
         """The settings as JSON (what a worker process is started with)."""

@@ -49,6 +49,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def protocol_for(config: ServeConfig) -> type:
+    """uvicorn's HTTP protocol with the connection deadlines and caps of ``config``."""
+    from ocrlite.serve.connections import guarded
+
+    return guarded(config.header_timeout, config.max_client_connections, config.max_connections)
+
+
 def serve(config: ServeConfig, host: str, port: int, workers: int = 1, access_log: bool = True,
           say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> int:
     """Serve until interrupted; the exit status.
@@ -68,11 +75,12 @@ def serve(config: ServeConfig, host: str, port: int, workers: int = 1, access_lo
     sock = bind(host, port)
     actual_host, actual_port = sock.getsockname()[:2]
     shown = f"[{actual_host}]" if ":" in actual_host else actual_host
-    common = dict(log_level="info", access_log=access_log, timeout_graceful_shutdown=5,
-                  # connections (idle keep-alives too) past this get uvicorn's own 503: a bound on sockets
-                  limit_concurrency=4 * config.queue * workers + 16, server_header=False)
+    # Requests are admitted by the service's own queue (--queue), never by open sockets: idle connections
+    # are bounded by the protocol's header deadline and per-client cap (ocrlite.serve.connections).
+    common = dict(log_level="info", access_log=access_log, timeout_graceful_shutdown=5, limit_concurrency=None,
+                  server_header=False)
     if workers == 1:
-        server = uvicorn.Server(uvicorn.Config(create_app(config, recognizer), **common))
+        server = uvicorn.Server(uvicorn.Config(create_app(config, recognizer), http=protocol_for(config), **common))
     else:
         del recognizer  # each worker loads its own
     if host not in LOOPBACK:
@@ -93,7 +101,8 @@ def _worker(config_json: str, sock: socket.socket, common: dict) -> None:
 
     from ocrlite.serve.app import create_app
 
-    uvicorn.Server(uvicorn.Config(create_app(ServeConfig.from_json(config_json)), **common)).run(sockets=[sock])
+    config = ServeConfig.from_json(config_json)
+    uvicorn.Server(uvicorn.Config(create_app(config), http=protocol_for(config), **common)).run(sockets=[sock])
 
 
 #: A worker that dies is replaced; more deaths than this per worker in a minute stop the server (exit 1).
