@@ -553,3 +553,47 @@ def test_a_refused_connection_gets_json_and_retry_after():
     head, body = refusal("too many connections").split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head and b"connection: close" in head
     assert json.loads(body) == {"detail": "too many connections"} and f"content-length: {len(body)}".encode() in head
+
+
+def test_a_dead_workers_request_is_logged_and_the_worker_replaced(lines, tmp_path):
+    s = Server("--workers", "2", "--max-beam-work", "100000000", env={"TMPDIR": str(tmp_path)})
+    try:
+        _, blobs = lines
+        wide = png_bytes(render_clean("A long line of text to keep the beam busy " * 3, size=28))
+        result: dict = {}
+
+        def slow() -> None:
+            try:
+                result["response"] = httpx.post(f"{s.url}/v1/lines", files=[("file", ("killer.png", wide, "image/png"))] * 32,
+                                                params={"decoder": "beam", "beam_width": 128}, timeout=60)
+            except httpx.HTTPError as err:
+                result["error"] = err
+
+        thread = threading.Thread(target=slow)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("killer.png" in f.read_text()
+                                                      for f in tmp_path.glob("ocrlite-serve-*/worker-*.json")):
+            time.sleep(0.05)  # until a worker has read the uploads (the beam search then takes seconds)
+        children = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(s.proc.pid)], capture_output=True,
+                                  text=True).stdout.splitlines()
+        workers = [line.split()[0] for line in children if "multiprocessing.spawn" in line]
+        assert len(workers) == 2, children
+        for pid in workers:
+            os.kill(int(pid), 9)
+        thread.join(60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "starting another worker" not in "".join(s.log):
+            time.sleep(0.2)
+        log = "".join(s.log)
+        assert "died (exit status -9) while reading 1 request(s):" in log, log[-2000:]
+        assert "POST /v1/lines from 127.0.0.1: 'killer.png'" in log and "sha256" in log
+        while time.monotonic() < deadline:  # replaced: the service answers again
+            try:
+                if httpx.get(f"{s.url}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert post_lines(s.url, blobs[:1]).status_code == 200
+    finally:
+        s.stop()

@@ -37,6 +37,7 @@ from ocrlite.recognition.preprocess import ImageTooWideError, prepare
 from ocrlite.serve.batcher import Batcher, BatcherClosed, DecoderOptions
 from ocrlite.serve.config import ServeConfig
 from ocrlite.serve.errors import ApiError, retry_later
+from ocrlite.serve.inflight import InFlight
 from ocrlite.serve.uploads import FIELD, decode_upload, read_uploads
 
 log = logging.getLogger("ocrlite.serve")
@@ -104,10 +105,11 @@ class Guard:
     ``Retry-After`` before its body is read, so a flood of uploads never queues without end.
     """
 
-    def __init__(self, app, load: Load, config: ServeConfig | None = None) -> None:
+    def __init__(self, app, load: Load, config: ServeConfig | None = None, inflight: InFlight | None = None) -> None:
         self.app = app
         self.load = load
         self.config = config or ServeConfig()
+        self.inflight = inflight or InFlight()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -136,10 +138,13 @@ class Guard:
             await response(scope, receive, send_with_headers)
             return
         self.load.in_flight += 1
+        client = scope.get("client") or ("?", 0)
+        self.inflight.start(id(scope), "POST", scope["path"], str(client[0]), _header(scope, b"content-length"))
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
             self.load.in_flight -= 1
+            self.inflight.end(id(scope))
 
 
 class _QueuedRecognizer:
@@ -192,10 +197,13 @@ def load_serving_recognizer(config: ServeConfig):
     return load_recognizer(config.weights, "onnx", config.threads or 1)
 
 
-def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOffline:
-    """The service for ``config`` (None: defaults); ``recognizer`` reuses an open one (else loaded at start-up)."""
+def create_app(config: ServeConfig | None = None, recognizer=None, inflight_path: str | None = None) -> FastAPIOffline:
+    """The service for ``config`` (None: defaults); ``recognizer`` reuses an open one (else loaded at start-up);
+    ``inflight_path``: where this worker mirrors its requests in progress for its supervisor
+    (:mod:`ocrlite.serve.inflight`)."""
     config = config or ServeConfig()
     state: dict = {}
+    inflight = InFlight(inflight_path)
 
     @asynccontextmanager
     async def lifespan(app) -> AsyncIterator[None]:
@@ -222,7 +230,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
                          description="Light CRNN OCR: text lines and whole pages. Send images as multipart "
                          f"fields named `{FIELD}`.")
     load = Load(config.queue)
-    app.add_middleware(Guard, load=load, config=config)
+    app.add_middleware(Guard, load=load, config=config, inflight=inflight)
     app.mount("/static", StaticFiles(packages=[("ocrlite.serve", "static")]), name="static")
 
     def options(decoder: Literal["greedy", "beam"] = "greedy", beam_width: int = Query(8, ge=1, le=MAX_BEAM_WIDTH),
@@ -262,6 +270,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
 
         async def work() -> dict:
             uploads = await read_uploads(request, config.max_bytes, config.max_files)
+            inflight.note_uploads(id(request.scope), uploads)
             prepared = [await run_in_pool("lines_pool", prepare_line, u) for u in uploads]
             predictions = await asyncio.wrap_future(state["batcher"].submit(prepared, opts))
             return {"lines": [_prediction_json(p) for p in predictions]}
@@ -317,6 +326,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None) -> FastAPIOff
 
         async def work() -> dict:
             uploads = await read_uploads(request, config.max_bytes, 1)
+            inflight.note_uploads(id(request.scope), uploads)
             return await run_in_pool("pages_pool", read, uploads[0])
 
         return await limited(work())

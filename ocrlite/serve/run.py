@@ -9,6 +9,7 @@ its connections and every keep-alive answer waits ~40 ms for a delayed ACK (meas
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -95,27 +96,38 @@ def serve(config: ServeConfig, host: str, port: int, workers: int = 1, access_lo
     return supervise(config, sock, workers, common, say)
 
 
-def _worker(config_json: str, sock: socket.socket, common: dict) -> None:
-    """One worker process: its own model, the shared socket."""
+def _worker(config_json: str, sock: socket.socket, common: dict, state_dir: str) -> None:
+    """One worker process: its own model, the shared socket; its requests in progress mirrored to ``state_dir``."""
     import uvicorn
 
     from ocrlite.serve.app import create_app
 
     config = ServeConfig.from_json(config_json)
-    uvicorn.Server(uvicorn.Config(create_app(config), http=protocol_for(config), **common)).run(sockets=[sock])
+    app = create_app(config, inflight_path=os.path.join(state_dir, f"worker-{os.getpid()}.json"))
+    uvicorn.Server(uvicorn.Config(app, http=protocol_for(config), **common)).run(sockets=[sock])
 
 
-#: A worker that dies is replaced; more deaths than this per worker in a minute stop the server (exit 1).
+#: A worker that dies is replaced at once, up to this many deaths per worker in a minute; past it, restarts
+#: wait (doubling up to :data:`MAX_BACKOFF` seconds) — the service slows down, it does not end.
 MAX_RESTARTS_PER_MINUTE = 5
+MAX_BACKOFF = 60.0
 
 
 def supervise(config: ServeConfig, sock: socket.socket, workers: int, common: dict,
               say: Callable[[str], None]) -> int:
-    """Run ``workers`` worker processes on ``sock`` until SIGINT/SIGTERM; replace any that die."""
+    """Run ``workers`` worker processes on ``sock`` until SIGINT/SIGTERM; replace any that die, logging the
+    requests each was reading when it died (:mod:`ocrlite.serve.inflight`)."""
+    import shutil
+    import tempfile
+
+    from ocrlite.serve.inflight import describe_inflight
+
     context = multiprocessing.get_context("spawn")  # never fork a process that holds onnxruntime threads
+    state_dir = tempfile.mkdtemp(prefix="ocrlite-serve-")
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=_worker, args=(config.to_json(), sock, common), name="ocrlite-serve-worker")
+        process = context.Process(target=_worker, args=(config.to_json(), sock, common, state_dir),
+                                  name="ocrlite-serve-worker")
         process.start()
         return process
 
@@ -127,32 +139,53 @@ def supervise(config: ServeConfig, sock: socket.socket, workers: int, common: di
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     status, deaths = 0, deque()
-    processes = [start() for _ in range(workers)]
+    processes: list = [start() for _ in range(workers)]
+    restart_at: dict[int, float] = {}
+    backoff = 1.0
     try:
         while not stopping:
-            wait([p.sentinel for p in processes], timeout=0.5)
+            wait([p.sentinel for p in processes if p is not None], timeout=0.5)
+            now = time.monotonic()
             for k, process in enumerate(processes):
-                if stopping or process.is_alive():
+                if stopping:
+                    break
+                if process is None:
+                    if now >= restart_at.get(k, 0.0):
+                        processes[k] = start()
                     continue
-                now = time.monotonic()
+                if process.is_alive():
+                    continue
                 deaths.append(now)
                 while deaths and now - deaths[0] > 60:
                     deaths.popleft()
+                record = os.path.join(state_dir, f"worker-{process.pid}.json")
+                reading = describe_inflight(record)
+                say(f"ocrlite serve: worker {process.pid} died (exit status {process.exitcode}) while reading "
+                    + (f"{len(reading)} request(s):" if reading else "no request"))
+                for line in reading:
+                    say(f"ocrlite serve:   {line}")
+                with contextlib.suppress(OSError):
+                    os.unlink(record)
                 if len(deaths) > MAX_RESTARTS_PER_MINUTE * workers:
-                    say(f"ocrlite serve: workers keep dying (last exit status {process.exitcode}); stopping")
-                    status, stopping = 1, True
-                    break
-                say(f"ocrlite serve: worker {process.pid} exited with status {process.exitcode}; starting another")
-                processes[k] = start()
+                    say(f"ocrlite serve: {len(deaths)} worker deaths in the last minute; the next start waits "
+                        f"{backoff:g} s (the requests above are the likely cause: keep them out)")
+                    processes[k], restart_at[k] = None, now + backoff
+                    backoff = min(MAX_BACKOFF, backoff * 2)
+                else:
+                    backoff = 1.0
+                    say("ocrlite serve: starting another worker")
+                    processes[k] = start()
     finally:
-        for process in processes:
+        alive = [p for p in processes if p is not None]
+        for process in alive:
             if process.is_alive():
                 process.terminate()  # SIGTERM: uvicorn finishes the requests in progress
-        for process in processes:
+        for process in alive:
             process.join(10)
             if process.is_alive():
                 process.kill()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sock.close()
+        shutil.rmtree(state_dir, ignore_errors=True)
     return status
