@@ -291,6 +291,9 @@ def create_app(config: ServeConfig | None = None, recognizer=None, inflight_path
             from ocrlite.pages.reader import read_page as find_and_read
             from ocrlite.pages.reader import read_page_with_detector, resolve_detector
 
+            if time.monotonic() > deadline:  # the client has had its 503: start no more work for it
+                raise FutureTimeout()
+
             if "detector" not in state:
                 state["detector"] = resolve_detector("auto")
             reader = _QueuedRecognizer(state["batcher"], opts, deadline, config.max_pixels)
