@@ -61,19 +61,19 @@ def substring_distance(reference: str, hypothesis: str) -> int:
     return int(prev.min())
 
 
-@dataclass
-class PageScore:
-    """Counts for one page (sum them over pages, then take the ratios)."""
+class Counts:
+    """A dataclass of counts that add up field by field (sum a set's pages, then take the ratios)."""
 
-    annotated: int = 0
-    found: int = 0
-    matched: int = 0
-    ref_chars: int = 0
-    position_errors: int = 0
-    bag_errors: int = 0
+    def __add__(self, other):
+        return type(self)(*(a + b for a, b in zip(astuple(self), astuple(other))))
 
-    def __add__(self, other: PageScore) -> PageScore:
-        return PageScore(*(a + b for a, b in zip(vars(self).values(), vars(other).values())))
+
+class Matches(Counts):
+    """Counts with ``annotated``, ``found`` and ``matched`` boxes: precision, recall and their H-mean."""
+
+    annotated: int
+    found: int
+    matched: int
 
     @property
     def precision(self) -> float:
@@ -82,6 +82,23 @@ class PageScore:
     @property
     def recall(self) -> float:
         return self.matched / self.annotated if self.annotated else 0.0
+
+    @property
+    def hmean(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class PageScore(Matches):
+    """Counts for one page (sum them over pages, then take the ratios)."""
+
+    annotated: int = 0
+    found: int = 0
+    matched: int = 0
+    ref_chars: int = 0
+    position_errors: int = 0
+    bag_errors: int = 0
 
     @property
     def position_cer(self) -> float:
@@ -148,7 +165,7 @@ def quad_iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @dataclass
-class DetectionScore:
+class DetectionScore(Matches):
     """Detection counts over pages, ICDAR 2015 style: one-to-one matches at IoU >= 0.5 of the (rotated)
     boxes; ``###`` annotations and the found boxes that fall on them are counted on neither side."""
 
@@ -156,21 +173,6 @@ class DetectionScore:
     found: int = 0
     matched: int = 0
 
-    def __add__(self, other: DetectionScore) -> DetectionScore:
-        return DetectionScore(self.annotated + other.annotated, self.found + other.found, self.matched + other.matched)
-
-    @property
-    def precision(self) -> float:
-        return self.matched / self.found if self.found else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.annotated if self.annotated else 0.0
-
-    @property
-    def hmean(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def score_detection(truth: Sequence[np.ndarray], found: Sequence[np.ndarray],
@@ -198,7 +200,7 @@ def score_detection(truth: Sequence[np.ndarray], found: Sequence[np.ndarray],
 
 
 @dataclass
-class WordBoxScore:
+class WordBoxScore(Counts):
     """How well found word boxes cover the true ones: each true word against its best-overlapping found word."""
 
     words: int = 0
@@ -207,9 +209,6 @@ class WordBoxScore:
     over_07: int = 0
     #: true words whose best-overlapping found word (IoU ≥ 0.5) reads the same, case folded
     read_same: int = 0
-
-    def __add__(self, other: WordBoxScore) -> WordBoxScore:
-        return WordBoxScore(*(a + b for a, b in zip(astuple(self), astuple(other))))
 
     @property
     def mean_iou(self) -> float:
