@@ -100,3 +100,16 @@ def test_synth_writes_an_lmdb_set_that_reads_back(tmp_path):
     assert [x.text for x in lines] == [x.text for x in same]
     assert (lines[5].load() == same[5].load()).all()  # the same pixels in either format
     assert len((out / "fonts.tsv").read_text().splitlines()) == 13
+
+
+def test_eval_reads_a_set_in_chunks_with_the_same_scores(labelled_set):
+    """A set is prepared a chunk at a time (memory bounded for any size), with the scores of one pass."""
+    import ocrlite
+    from ocrlite.datasets.line_sets import read_label_set
+    from ocrlite.evaluation.evaluate import evaluate_lines
+
+    reader = ocrlite.load(threads=1)
+    lines, _ = read_label_set(str(labelled_set))
+    whole = evaluate_lines(reader, lines, "set")
+    chunked = evaluate_lines(reader, lines, "set", chunk=2)
+    assert chunked.scores == whole.scores and chunked.rows == whole.rows and len(lines) > 2

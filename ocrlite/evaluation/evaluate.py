@@ -40,26 +40,36 @@ def evaluate_prepared(
     return score(preds, truths, fold_case, ignore_space), preds, elapsed
 
 
+#: Lines prepared at once by :func:`evaluate_lines`: memory holds one chunk of images, whatever the set's size.
+EVAL_CHUNK = 4096
+
+
 def evaluate_lines(
     recognizer: Recognizer, lines: list[LabeledLine], name: str, batch_size: int = 64,
-    fold_case: bool = False, ignore_space: bool = False,
+    fold_case: bool = False, ignore_space: bool = False, chunk: int = EVAL_CHUNK,
 ) -> SetResult:
-    """Load, recognise and score ``lines``; unreadable images are reported and count as empty predictions."""
-    images, truths, paths, failed = [], [], [], []
-    for line in lines:
-        try:
-            images.append(recognizer.prepare(line.load()))
-            truths.append(line.text)
-            paths.append(str(line.path))
-        except (ImageLoadError, ImageTooWideError, ValueError) as err:
-            failed.append((str(line.path), str(err)))
-    scores, preds, elapsed = evaluate_prepared(recognizer, images, truths, batch_size, fold_case, ignore_space)
-    if failed:  # a line we could not read is a line we got wrong
-        all_preds = preds + [""] * len(failed)
-        all_truths = truths + [t.text for t in lines if str(t.path) in {p for p, _ in failed}]
-        scores = score(all_preds, all_truths, fold_case, ignore_space)
+    """Load, recognise and score ``lines`` ``chunk`` at a time (memory holds one chunk's images, not the
+    set's); unreadable images are reported and count as empty predictions."""
+    truths, paths, preds, failed, failed_truths = [], [], [], [], []
+    elapsed = 0.0
+    for start in range(0, len(lines), chunk):
+        images = []
+        for line in lines[start:start + chunk]:
+            try:
+                images.append(recognizer.prepare(line.load()))
+                truths.append(line.text)
+                paths.append(str(line.path))
+            except (ImageLoadError, ImageTooWideError, ValueError) as err:
+                failed.append((str(line.path), str(err)))
+                failed_truths.append(line.text)
+        if images:
+            began = time.perf_counter()
+            preds += [p.text for p in recognizer.predict_sorted(images, batch_size)]
+            elapsed += time.perf_counter() - began
+    # a line we could not read is a line we got wrong
+    scores = score(preds + [""] * len(failed), truths + failed_truths, fold_case, ignore_space)
     rows = []
     for path, truth, pred in zip(paths, truths, preds):
         d = edit_distance(normalize(pred, fold_case, ignore_space), normalize(truth, fold_case, ignore_space))
         rows.append((path, truth, pred, d))
-    return SetResult(name, scores, len(images) / elapsed if elapsed > 0 else 0.0, failed, rows)
+    return SetResult(name, scores, len(preds) / elapsed if elapsed > 0 else 0.0, failed, rows)
