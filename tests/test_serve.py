@@ -598,3 +598,25 @@ def test_a_dead_workers_request_is_logged_and_the_worker_replaced(lines, tmp_pat
         assert post_lines(s.url, blobs[:1]).status_code == 200
     finally:
         s.stop()
+
+
+def test_sigterm_during_a_long_request_answers_it_in_json_and_exits_promptly():
+    s = Server("--max-beam-work", "100000000")
+    wide = png_bytes(render_clean("A long line of text to keep the beam busy " * 3, size=28))
+    result: dict = {}
+
+    def slow() -> None:
+        result["response"] = httpx.post(f"{s.url}/v1/lines", files=[("file", ("l.png", wide, "image/png"))] * 64,
+                                        params={"decoder": "beam", "beam_width": 128}, timeout=120)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(2)  # the request is being read (64 wide lines at beam 128: far longer than the 5 s grace)
+    start = time.monotonic()
+    s.proc.terminate()
+    thread.join(60)
+    s.proc.wait(30)
+    assert time.monotonic() - start < 10  # the 5 s graceful window and a prompt exit
+    response = result["response"]
+    assert response.status_code == 503 and response.headers["retry-after"]
+    assert "shutting down" in response.json()["detail"]

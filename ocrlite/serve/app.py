@@ -222,7 +222,7 @@ def create_app(config: ServeConfig | None = None, recognizer=None, inflight_path
         try:
             yield
         finally:
-            state["batcher"].close()
+            state["batcher"].close(timeout=1.0)  # its thread is a daemon: a long batch never holds the exit
             for pool in ("lines_pool", "pages_pool"):
                 state[pool].shutdown(wait=False, cancel_futures=True)
 
@@ -255,6 +255,10 @@ def create_app(config: ServeConfig | None = None, recognizer=None, inflight_path
             raise retry_later(f"the request took longer than the {config.timeout:g} s limit (--timeout)") from None
         except BatcherClosed as err:
             raise retry_later(str(err)) from None
+        except asyncio.CancelledError:
+            # uvicorn cancels the requests still running when its graceful shutdown window ends (SIGTERM):
+            # answer them in JSON with Retry-After (another worker or the restarted server reads them)
+            raise retry_later("the server is shutting down") from None
 
     def prepare_line(upload) -> np.ndarray:
         gray = decode_upload(upload, config.max_pixels)
