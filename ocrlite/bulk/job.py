@@ -29,6 +29,7 @@ from ocrlite.bulk.records import line_record, page_record
 from ocrlite.inputs.lists import expand_inputs
 from ocrlite.inputs.pdf import PdfError, is_pdf, page_count
 from ocrlite.utils.locks import FolderBusyError, lock_folder
+from ocrlite.utils.memory import release_memory
 from ocrlite.utils.outputs import write_bytes_atomic
 from ocrlite.utils.progress import Progress, format_seconds
 
@@ -143,6 +144,7 @@ def read_chunk(tasks: list[Task]) -> list[dict]:
                     raise ValueError(rendered.error)
                 result = reader.read_page(rendered.image)
             records.append(page_record(t.path, t.page, result))
+            release_memory()  # a big page leaves its decode buffers in glibc's arenas otherwise
         except ImageLoadError as err:
             records.append(page_record(t.path, t.page, error=err.reason))
         except (PdfError, ValueError) as err:

@@ -33,6 +33,7 @@ from fastapi_offline import FastAPIOffline
 from ocrlite.utils.version import __version__
 from ocrlite.recognition.decode import DecodeBudgetError, Prediction, class_mask
 from ocrlite.utils.limits import MAX_BEAM_WIDTH
+from ocrlite.utils.memory import release_memory
 from ocrlite.recognition.preprocess import ImageTooWideError, prepare
 from ocrlite.serve.batcher import Batcher, BatcherClosed, DecoderOptions
 from ocrlite.serve.config import ServeConfig
@@ -311,6 +312,12 @@ def create_app(config: ServeConfig | None = None, recognizer=None, inflight_path
                     "lines": [line.to_dict() for line in result.lines]}
 
         def read(upload) -> dict:
+            try:
+                return read_document(upload)
+            finally:
+                release_memory()  # a page's decode and detection leave hundreds of MB in glibc's arenas
+
+        def read_document(upload) -> dict:
             if b"%PDF-" not in upload.data[:1024]:
                 if pages:
                     raise ApiError(400, f"{upload.name}: pages= is for PDF documents")

@@ -17,6 +17,9 @@ def open_session(path: str | Path, threads: int | None, error: type[Exception], 
     if not path.is_file():
         raise error(f"{path}: no such {what} file")
     options = ort.SessionOptions()
+    # No memory arena: onnxruntime's arena grows to the largest input ever seen (a 40 MP page, a batch of
+    # long lines) and never shrinks; without it the memory of a large input is given back after it.
+    options.enable_cpu_mem_arena = False
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
