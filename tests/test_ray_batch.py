@@ -90,8 +90,10 @@ def test_read_batch_takes_a_pandas_batch_of_bytes(line_folder):
     batch = pd.DataFrame({"bytes": [f.read_bytes() for f in files], "path": [f.name for f in files]})
     out = ReadBatch(mode="lines")(batch).to_pydict()
     assert out["text"][:2] == TEXTS[:2] and out["path"] == [f.name for f in files] and out["error"] == [None] * 3
-    with pytest.raises(KeyError, match="'bytes'"):
-        ReadBatch()({"path": ["a"]})
+    by_path = ReadBatch(mode="lines")({"path": [str(f) for f in files] + [str(line_folder / "nope.png")]}).to_pydict()
+    assert by_path["text"][:3] == out["text"] and by_path["error"][3]  # path-only rows: the actor reads the file
+    with pytest.raises(KeyError, match="'bytes' or 'path'"):
+        ReadBatch()({"name": ["a"]})
 
 
 def test_the_cli_runs_the_ray_engine_and_refuses_what_it_cannot_do(cluster, line_folder, tmp_path, capsys):
@@ -103,3 +105,10 @@ def test_the_cli_runs_the_ray_engine_and_refuses_what_it_cannot_do(cluster, line
     assert main(["batch", str(line_folder), "--out", str(tmp_path / "r"), "--engine", "ray"]) == 2  # never mixed
     assert "not empty" in capsys.readouterr().err
     assert _ray_records(tmp_path / "r")[0]["text"] == TEXTS[0]
+
+
+def test_uris_are_read_by_ray_data_as_binary_files(cluster, line_folder, local_records, tmp_path):
+    run_ray_job([f"file://{line_folder}"], tmp_path / "ray", actors=2, batch_rows=4)  # as an s3:// prefix would be
+    remote = {Path(r["path"]).name: r for r in _ray_records(tmp_path / "ray")}
+    assert sorted(remote) == sorted(local_records)
+    assert all(remote[n]["text"] == local_records[n]["text"] for n in remote)
