@@ -6,15 +6,11 @@ import math
 
 import numpy as np
 
+from ocrlite.pages.words import corners_bbox
 
-def bbox(corners: np.ndarray, size: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
-    """``(x0, y0, x1, y1)`` whole pixels around ``corners`` ``(4, 2)``, inside the page when ``size`` (w, h) is known."""
-    x0, y0 = np.floor(np.asarray(corners, np.float64).min(0))
-    x1, y1 = np.ceil(np.asarray(corners, np.float64).max(0))
-    if size and size[0] > 0 and size[1] > 0:
-        x0, x1 = np.clip([x0, x1], 0, size[0])
-        y0, y1 = np.clip([y0, y1], 0, size[1])
-    return int(x0), int(y0), int(max(x1, x0 + 1)), int(max(y1, y0 + 1))
+
+#: The pixel box around a quadrilateral's corners (one definition, shared with :class:`ocrlite.pages.words.Word`).
+bbox = corners_bbox
 
 
 def text_angle(corners: np.ndarray) -> float:

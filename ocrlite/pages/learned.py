@@ -20,7 +20,7 @@ import numpy as np
 
 from ocrlite.pages.finder import LineBox
 from ocrlite.pages.long_lines import CropReading, read_crops_located
-from ocrlite.pages.words import Word, locate_baseline, locate_words
+from ocrlite.pages.words import Word, locate_line
 from ocrlite.recognition.decode import Prediction
 from ocrlite.recognition.reader import BaseRecognizer
 
@@ -154,8 +154,8 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
     for i in order:
         pred = reads[i].prediction
         to_page = crop_to_page(boxes[i])
-        words = locate_words(pred.text, pred.char_confidences, reads[i].char_columns, crops[i], to_page)
-        out.append((boxes[i], pred, words, locate_baseline(crops[i], to_page) if pred.text.strip() else None))
+        words, baseline = locate_line(pred.text, pred.char_confidences, reads[i].char_columns, crops[i], to_page)
+        out.append((boxes[i], pred, words, baseline))
     return out, float(skew), rotation
 
 

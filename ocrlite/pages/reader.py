@@ -12,7 +12,7 @@ import numpy as np
 
 from ocrlite.inputs.images import ImageLoadError, too_many_pixels
 from ocrlite.pages.long_lines import read_crops_located
-from ocrlite.pages.words import Word, locate_baseline, locate_words
+from ocrlite.pages.words import Word, locate_line
 from ocrlite.utils.limits import MAX_IMAGE_PIXELS
 from ocrlite.recognition.reader import BaseRecognizer, ImageInput, check_batch_size
 from ocrlite.pages import FinderConfig, LineBox, find_lines
@@ -181,8 +181,7 @@ def read_page(rec: BaseRecognizer, gray: np.ndarray, config: FinderConfig | None
     for box, upright_box, origin, crop, r in zip(layout.lines, layout.boxes_upright, origins, crops, reads):
         p = r.prediction
         to_page = _crop_to_page(box, upright_box, origin, layout.glyph_height)
-        words = locate_words(p.text, p.char_confidences, r.char_columns, crop, to_page)
-        baseline = locate_baseline(crop, to_page) if p.text.strip() else None
+        words, baseline = locate_line(p.text, p.char_confidences, r.char_columns, crop, to_page)
         lines.append(PageLine(box, p.text, p.confidence, list(p.char_confidences), words, baseline))
     found = len(lines)
     lines = [line for line in lines if line.text.strip()]

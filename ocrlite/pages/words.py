@@ -49,9 +49,38 @@ class Word:
     @property
     def bbox(self) -> tuple[int, int, int, int]:
         """The axis-aligned ``(x0, y0, x1, y1)`` around the word's corners, whole pixels."""
-        x0, y0 = np.floor(self.corners.min(0)).astype(int)
-        x1, y1 = np.ceil(self.corners.max(0)).astype(int)
-        return int(x0), int(y0), int(x1), int(y1)
+        return corners_bbox(self.corners)
+
+
+def corners_bbox(corners: np.ndarray, size: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` whole pixels around ``corners`` ``(4, 2)``, inside the page when ``size`` (w, h) is
+    known; at least one pixel wide and tall."""
+    x0, y0 = np.floor(np.asarray(corners, np.float64).min(0))
+    x1, y1 = np.ceil(np.asarray(corners, np.float64).max(0))
+    if size and size[0] > 0 and size[1] > 0:
+        x0, x1 = np.clip([x0, x1], 0, size[0])
+        y0, y1 = np.clip([y0, y1], 0, size[1])
+    return int(x0), int(y0), int(max(x1, x0 + 1)), int(max(y1, y0 + 1))
+
+
+def line_ink(crop: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The ink of a line's crop (specks removed) limited to the line's own rows, and those rows'
+    ``(top, bottom)``: what :func:`locate_words` and :func:`locate_baseline` both work from."""
+    ink = drop_specks(ink_mask(crop))
+    top, bottom = text_rows(ink)  # the line's own rows: not a ruling or the next line's descenders
+    ink[:top] = False
+    ink[bottom:] = False
+    return ink, top, bottom
+
+
+def locate_line(text: str, confidences: list[float], char_columns: list[tuple[float, float]], crop: np.ndarray,
+                crop_to_page: np.ndarray) -> tuple[list[Word], np.ndarray | None]:
+    """A read line's words (:func:`locate_words`) and baseline (:func:`locate_baseline`), its ink found once."""
+    if not text.strip() or crop.ndim != 2 or crop.size == 0:
+        return [], None
+    ink = line_ink(crop)
+    return (locate_words(text, confidences, char_columns, crop, crop_to_page, ink),
+            locate_baseline(crop, crop_to_page, ink))
 
 
 def ink_mask(crop: np.ndarray) -> np.ndarray:
@@ -115,7 +144,7 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 
 
 def locate_words(text: str, confidences: list[float], char_columns: list[tuple[float, float]], crop: np.ndarray,
-                 crop_to_page: np.ndarray) -> list[Word]:
+                 crop_to_page: np.ndarray, ink: tuple[np.ndarray, int, int] | None = None) -> list[Word]:
     """The words of one read line with their boxes on the page.
 
     Args:
@@ -124,6 +153,7 @@ def locate_words(text: str, confidences: list[float], char_columns: list[tuple[f
             :class:`ocrlite.pages.long_lines.CropReading`); without them (empty) no words are given.
         crop: ``(h, w)`` uint8, the line as it was read (upright).
         crop_to_page: ``(3, 3)`` homography from crop pixels to page pixels.
+        ink: the crop's :func:`line_ink`, when already found.
 
     Returns:
         The words in reading order (empty if ``char_columns`` does not match ``text``).
@@ -136,10 +166,7 @@ def locate_words(text: str, confidences: list[float], char_columns: list[tuple[f
     steps = np.diff(centres)
     steps = steps[steps > 0]
     pitch = float(np.median(steps)) if steps.size else 0.5 * h
-    ink = drop_specks(ink_mask(crop))
-    top, bottom = text_rows(ink)  # the line's own rows: not a ruling or the next line's descenders
-    ink[:top] = False
-    ink[bottom:] = False
+    ink, top, bottom = ink if ink is not None else line_ink(crop)
     column_ink = ink.sum(0)
     bounds = [max(0.0, centres[spans[0][0]] - OUTER_PITCHES * pitch)]
     for (_, end_before), (start_after, _) in zip(spans, spans[1:]):
@@ -181,7 +208,8 @@ def _emptiest(column_ink: np.ndarray, after: float, before: float) -> float:
     return best_start + best_len / 2
 
 
-def locate_baseline(crop: np.ndarray, crop_to_page: np.ndarray) -> np.ndarray | None:
+def locate_baseline(crop: np.ndarray, crop_to_page: np.ndarray,
+                    ink: tuple[np.ndarray, int, int] | None = None) -> np.ndarray | None:
     """The line's baseline — where its letters sit, above their descenders — as ``(2, 2)`` page points at the
     crop's left and right ends; None for a crop with no ink.
 
@@ -191,8 +219,7 @@ def locate_baseline(crop: np.ndarray, crop_to_page: np.ndarray) -> np.ndarray | 
     """
     if crop.ndim != 2 or crop.size == 0:
         return None
-    ink = drop_specks(ink_mask(crop))
-    top, bottom = text_rows(ink)
+    ink, top, bottom = ink if ink is not None else line_ink(crop)
     band = ink[top:bottom]
     columns = np.nonzero(band.any(0))[0]
     if columns.size < 3:
