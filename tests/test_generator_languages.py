@@ -79,7 +79,7 @@ def test_a_line_goes_to_a_same_class_face_that_has_its_characters(monkeypatch):
     if others:
         assert font.font_class == target.font_class and label == "café crème"
     else:
-        assert label == "caf crme"  # nothing of its class has é: the character is dropped, never tofu
+        assert label == "cafe creme"  # nothing of its class has é: the bare letter it prints, never tofu
 
 
 def test_small_capitals_are_labelled_as_capitals():

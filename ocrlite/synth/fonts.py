@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,25 @@ HOLDOUT_FONT_DIR = FONT_DIR / "holdout"
 FONT_EXTENSIONS = (".ttf", ".otf", ".ttc")
 _CHARSET_V2_SET = frozenset(CHARSET_V2)
 _PROBE_SIZE = 28
+#: Typographic characters and the plain character a face may draw in their place. A face whose glyph for the
+#: first is the very glyph of the second (same bitmap, same place) prints the plain character, so it is not
+#: counted as drawing the first: the line is drawn in another face, or the plain character is written and
+#: labelled (a typewriter face's straight ``"`` must not be labelled ``”``). Accented letters whose glyph is
+#: the bare letter's are found the same way (:func:`look_alike_of`).
+LOOK_ALIKE_PLAIN: dict[str, str] = {
+    "“": '"', "”": '"', "„": '"', "″": '"', "‘": "'", "’": "'", "′": "'", "´": "'", "‚": ",",
+    "–": "-", "—": "-", "‹": "<", "›": ">", "·": ".", "×": "x", "…": ".",
+}
+
+
+def look_alike_of(char: str) -> str | None:
+    """The plain character a face may draw for ``char`` (``”`` → ``"``, ``ê`` → ``e``), or None."""
+    if char in LOOK_ALIKE_PLAIN:
+        return LOOK_ALIKE_PLAIN[char]
+    decomposed = unicodedata.normalize("NFD", char)
+    return decomposed[0] if len(decomposed) > 1 and decomposed[0].isalpha() else None
+
+
 # Code points no Latin font maps: their bitmap is the font's .notdef ("tofu") glyph.
 _MISSING_PROBES = ("\uffff", "\U000f0000", "\ue000")
 
@@ -170,7 +190,19 @@ def _measure_coverage(path: str, chars: str) -> frozenset[str]:
         if size[0] == 0 or size[1] == 0 or not any(data) or (size, data) in missing:
             continue
         ok.add(c)
+    for c in list(ok):  # a "typographic" glyph that is the plain one: the face prints the plain character
+        plain = look_alike_of(c)
+        if plain and plain in ok and _drawn_the_same(font, c, plain):
+            ok.discard(c)
     return frozenset(ok)
+
+
+def _drawn_the_same(font: ImageFont.FreeTypeFont, a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` have the same bitmap at the same place (``…`` against ``.``: never the same)."""
+    try:
+        return font.getbbox(a) == font.getbbox(b) and _bitmap(font, a) == _bitmap(font, b)
+    except (OSError, ValueError):
+        return False
 
 
 def load_fonts(directory: str | Path, chars: str, min_coverage: float = 0.9) -> list[FontInfo]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ocrlite.recognition.charset import Charset
 from ocrlite.synth.augment import AugmentConfig, Augmenter
-from ocrlite.synth.fonts import FONT_DIR, FontInfo, by_family, load_fonts
+from ocrlite.synth.fonts import FONT_DIR, FontInfo, by_family, load_fonts, look_alike_of
 from ocrlite.synth.render import RenderConfig, render_line, small_caps_label
 from ocrlite.synth.text import SMALL_CAPS_P, SMALL_CAPS_SOURCES, TextSampler
 
@@ -59,6 +59,19 @@ RECEIPT_FONT_CLASSES = frozenset({"monospace", "typewriter", "ocr", "dot matrix"
 #: on real receipts, mostly letterform confusions of receipt faces (0/O, M/H, Q/O, &/8).
 RECEIPT_SOURCES = frozenset({"receipt_line", "number", "date_time", "code", "address"})
 RECEIPT_FACE_P = 0.5
+
+
+def drawable_text(text: str, chars: frozenset[str]) -> str:
+    """``text`` as a face with ``chars`` prints it: a character it lacks becomes the plain character the face
+    draws in its place (``”`` → ``"``, ``–`` → ``-``, ``ê`` → ``e``: :func:`~ocrlite.synth.fonts.look_alike_of`),
+    or is left out when the face lacks that too."""
+    out = []
+    for c in text:
+        if c not in chars:
+            c = look_alike_of(c) or ""
+        if c in chars:
+            out.append(c)
+    return "".join(out).strip()
 
 
 def label_text(text: str) -> str:
@@ -119,7 +132,7 @@ class LineGenerator:
         """
         rng = np.random.default_rng([seed, index])
         raw, font, source = self._text_and_font(rng)
-        text = "".join(c for c in raw if c in font.chars).strip()  # no face of its class has them all: drop the rest
+        text = drawable_text(raw, font.chars)  # no face of its class has them all: the plain look-alike, or dropped
         if not text:
             drawable = sorted(font.chars - {" "})
             text = drawable[int(rng.integers(len(drawable)))]

@@ -21,11 +21,13 @@ from ocrlite.utils.limits import read_text_capped
 from ocrlite.utils.resources import CORPUS_DIR  # ocrlite/data/corpus, or $OCRLITE_CORPUS_DIR
 from ocrlite.synth import documents, european
 from ocrlite.synth.prose import load_prose, prose_line
+from ocrlite.synth.rare import RareCharLines
 from ocrlite.synth.typeset import typeset
 
 LANG_DIR = CORPUS_DIR / "lang"
 #: Sources that draw on the European-language texts.
-EUROPEAN_SOURCES = frozenset({"eu_prose", "eu_names", "locale_amount", "signs", "smallcap_heading", "eu_phrase"})
+EUROPEAN_SOURCES = frozenset({"eu_prose", "eu_names", "locale_amount", "signs", "smallcap_heading", "eu_phrase",
+                              "rare_chars"})
 
 Rng = np.random.Generator
 
@@ -35,7 +37,7 @@ Rng = np.random.Generator
 #: the default reads today must not get worse); the quarter that is new brings the six European
 #: languages, their money and dates, typeset signs and small-capital headings. Random strings keep every
 #: one of charset v2's characters in play without a language prior.
-SOURCE_WEIGHTS: dict[str, tuple[float, str]] = {
+_V3_WEIGHTS: dict[str, tuple[float, str]] = {
     "prose": (0.197, "English running text of books and documents, consecutive words: the commonest printed line; "
               "half of it typeset (curly quotes, dashes, ellipsis)"),
     "heading": (0.03, "section titles and numbers, title case and capitals"),
@@ -66,6 +68,20 @@ SOURCE_WEIGHTS: dict[str, tuple[float, str]] = {
     "smallcap_heading": (0.03, "headings, author lines and names that print in small or full capitals (labelled "
                          "in capitals, as document ground truth is): a quarter of the errors on real journal scans"),
     "eu_phrase": (0.025, "frequent words of the six languages: words and accents prose windows miss"),
+}
+#: Generator v4 adds ``rare_chars`` beside generator v3's mix at 0.12 : 1 (10.7 % of lines; every other source
+#: keeps its v3 proportions, × 0.893). In v3's mix ``e`` is drawn ~490× as often as ``ê`` and ~790× as often as
+#: ``Ë``, the rarest characters 2 times per 1,000 lines (``python scripts/bench/char_frequency.py --without
+#: rare_chars``): the v3 default read ``Ë`` as ``É`` and ``ï`` as ``i`` nearly always on unseen faces (issue 39).
+#: With it ``ê`` is drawn 2.5×, ``ï`` and ``Ë`` ~3× as often (the rarest 3.4 per 1,000 lines), and it is a tenth
+#: of the lines, so English and receipts keep the bulk.
+RARE_CHARS_SHARE = 0.12
+SOURCE_WEIGHTS: dict[str, tuple[float, str]] = {
+    **{name: (w / (1 + RARE_CHARS_SHARE), why) for name, (w, why) in _V3_WEIGHTS.items()},
+    "rare_chars": (RARE_CHARS_SHARE / (1 + RARE_CHARS_SHARE),
+                   "every character outside a-z, 0-9 and common punctuation drawn uniformly, in real words beside "
+                   "its look-alike siblings (ê by é è e) and in the contexts signs are printed in: the rest of the "
+                   "mix draws e ~500x as often as ê, and the v3 default wrote 'hötel' (issue 39)"),
 }
 #: Sources whose lines print in small capitals often (SMALL_CAPS_P) — other lines rarely (RenderConfig.small_caps_p).
 SMALL_CAPS_SOURCES = frozenset({"smallcap_heading"})
@@ -141,6 +157,7 @@ class TextSampler:
         self.surnames = tuple(w for w in self.words if w[:1].isupper() and w[1:].islower() and w.isalpha()) or ("Smith",)
         self.max_length = max_length
         self.typeset_p = TYPESET_P if typeset_p is None else typeset_p
+        self._rare: RareCharLines | None = None
         table = {name: w for name, (w, _) in SOURCE_WEIGHTS.items()}
         unknown = sorted(set(weights or {}) - set(table))
         if unknown:
@@ -356,6 +373,26 @@ class TextSampler:
 
     def eu_phrase(self, rng: Rng) -> str:
         return european.eu_phrase(rng, self.languages)
+
+    def rare_chars(self, rng: Rng) -> str:
+        """Rare characters in real words and printed contexts (:mod:`ocrlite.synth.rare`)."""
+        if self._rare is None:
+            self._rare = RareCharLines(self.charset.chars, self._rare_vocabulary())
+        return self._rare.line(rng, min(self.max_length, 72))
+
+    def _rare_vocabulary(self) -> list[str]:
+        """Every word the sampler knows: English and European word lists, names, and the prose of each language."""
+        vocabulary = set(self.words)
+        for texts in self.languages:
+            vocabulary.update(texts.words)
+            for values in texts.names.values():
+                for value in values:
+                    vocabulary.update(value.split())
+            if texts.prose is not None:
+                for paragraphs in texts.prose.paragraphs.values():
+                    for words in paragraphs:
+                        vocabulary.update(words)
+        return sorted(vocabulary)
 
     def random_chars(self, rng: Rng) -> str:
         """A uniform random string over the whole charset: teaches rare punctuation."""

@@ -15,6 +15,9 @@ set                       lines  text
 ``en_typeset``            300    held-out English documentation, typeset (curly quotes, dashes)
 ``signs``                 300    document and receipt lines with € ° ± × ½ § © ™ Nº ‰ • and locale money
 ``smallcaps``             150    headings, names and author lines in small capitals (labelled in capitals)
+``chars``                 1500   every rare character of the charset drawn uniformly (``rare_chars`` source) in
+                                 words of the held-out running text: the per-character set (issue 39), with
+                                 about 50 or more occurrences of each accented letter, quote, dash and sign
 ========================  =====  ==========================================================
 
 Output: ``OUT/{clean,degraded}/SET/`` (``labels.tsv``, ``images/``, ``fonts.tsv``, ``preview.png``).
@@ -47,13 +50,14 @@ def only(*sources: str) -> dict[str, float]:
     return {name: (1.0 if name in sources else 0.0) for name in SOURCE_WEIGHTS}
 
 
-def language_folder(root: Path, languages: tuple[str, ...]) -> Path:
-    """A languages folder with the held-out prose of ``languages`` and the shipped names and word lists."""
-    folder = root / "_".join(languages)
+def language_folder(root: Path, languages: tuple[str, ...], prose_only: bool = False) -> Path:
+    """A languages folder with the held-out prose of ``languages`` and the shipped names and word lists
+    (``prose_only``: the held-out prose alone, so every word drawn is from text no model was trained on)."""
+    folder = root / ("_".join(languages) + ("_prose" if prose_only else ""))
     folder.mkdir(parents=True)
     for lang in languages:
         (folder / f"{lang}.prose.txt").symlink_to(JUDGE_TEXT / f"{lang}.prose.txt")
-        for kind in ("names", "words"):
+        for kind in () if prose_only else ("names", "words"):
             shipped = LANG_DIR / f"{lang}.{kind}.txt"
             if shipped.is_file():
                 (folder / f"{lang}.{kind}.txt").symlink_to(shipped)
@@ -79,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         sets["signs"] = (300, dict(text_weights=only("signs", "locale_amount"), languages=LANG_DIR))
         sets["smallcaps"] = (150, dict(text_weights=only("smallcap_heading"), heading_small_caps_p=1.0,
                                        languages=language_folder(root, LANGUAGES)))
+        sets["chars"] = (1500, dict(text_weights=only("rare_chars"), corpus=JUDGE_TEXT / "en.prose.txt",
+                                    prose=JUDGE_TEXT / "en.prose.txt",
+                                    languages=language_folder(root, LANGUAGES, prose_only=True)))
         for kind, strength in (("clean", 0.0), ("degraded", 1.0)):
             for k, (name, (n, options)) in enumerate(sets.items()):
                 config = GeneratorConfig(fonts=HOLDOUT_FONT_DIR, augment=strength > 0,

@@ -1,0 +1,80 @@
+"""Issue 39: rare characters drawn often, in words and contexts, and labelled as the face prints them."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from ocrlite.recognition.charset import CHARSET_V2, Charset
+from ocrlite.synth.fonts import FONT_DIR, _measure_coverage, look_alike_of
+from ocrlite.synth.generator import GeneratorConfig, LineGenerator, drawable_text
+from ocrlite.synth.rare import COMMON, RareCharLines, base_letter, rare_targets
+from ocrlite.synth.text import SOURCE_WEIGHTS, TextSampler
+
+VOCABULARY = ["hôtel", "été", "père", "fête", "Noël", "naïve", "maïs", "ìsola", "così", "año", "Straße", "plain", "words"]
+
+
+def test_targets_are_the_charset_outside_letters_digits_and_common_punctuation():
+    targets = rare_targets(CHARSET_V2)
+    assert {"ê", "Ë", "ï", "”", "–", "…", "·", "£", "№"} <= set(targets)
+    assert not set(targets) & COMMON
+    assert base_letter("ê") == "e" and base_letter("Ç") == "C" and base_letter("”") == "”"
+
+
+def test_rare_lines_write_every_target_in_words_and_beside_its_siblings():
+    lines = RareCharLines(CHARSET_V2, VOCABULARY)
+    rng = np.random.default_rng(0)
+    drawn = [lines.line(rng) for _ in range(3000)]
+    seen = Counter("".join(drawn))
+    assert set(seen) <= set(CHARSET_V2)
+    missing = [c for c in rare_targets(CHARSET_V2) if seen[c] == 0]
+    assert not missing, missing
+    assert all(0 < len(line) <= 72 for line in drawn)
+    # a letter is written inside real words of the vocabulary, and its sibling comes along
+    with_e_hat = [line for line in drawn if "fête" in line or "FÊTE" in line]
+    assert with_e_hat
+    assert sum(any(w in line for w in ("été", "père", "ÉTÉ", "PÈRE", "Noël", "NOËL")) for line in with_e_hat) \
+        >= len(with_e_hat) // 4
+    # signs in their printed contexts
+    assert any("„" in line and "“" in line for line in drawn)
+    assert any(ch.isdigit() and "–" in line for line in drawn for ch in line[:1])
+
+
+def test_the_mix_draws_rare_characters_far_more_often():
+    def counts(weights):
+        sampler = TextSampler(Charset.default(), weights=weights)
+        rng = np.random.default_rng(3)
+        return Counter("".join(sampler.sample(rng) for _ in range(3000)))
+
+    with_rare, without = counts(None), counts({"rare_chars": 0.0})
+    for c in ("ê", "ï", "Ë", "„", "£"):
+        assert with_rare[c] >= 1.6 * max(without[c], 1), (c, with_rare[c], without[c])
+    assert abs(sum(w for w, _ in SOURCE_WEIGHTS.values()) - 1.0) < 1e-6
+    assert SOURCE_WEIGHTS["rare_chars"][0] <= 0.15  # English and receipts keep the bulk
+
+
+def test_a_face_that_prints_the_plain_character_is_not_said_to_draw_the_typographic_one():
+    """GNU Typewriter draws ” as the straight ", so its lines must not be labelled ”; DejaVu Serif has its own."""
+    typewriter = FONT_DIR / "GNUTypewriter.ttf"
+    serif = next(FONT_DIR.glob("DejaVuSerif.ttf"), None)
+    if not typewriter.is_file() or serif is None:
+        pytest.skip("the shipped library lacks GNU Typewriter or DejaVu Serif")
+    plain_face = _measure_coverage(str(typewriter), CHARSET_V2)
+    assert '"' in plain_face and "”" not in plain_face
+    assert {'"', "”", "“", "’", "–", "ê"} <= _measure_coverage(str(serif), CHARSET_V2)
+    assert look_alike_of("”") == '"' and look_alike_of("ê") == "e" and look_alike_of("a") is None
+
+
+def test_a_character_the_face_lacks_becomes_the_plain_one_it_prints():
+    chars = frozenset('abcdehlotr" ')
+    assert drawable_text("«”hôtel”» ça", chars) == '"hotel" ca'
+    assert drawable_text("fête", frozenset("fêt")) == "fêt"  # nothing to stand in for e: left out
+
+
+def test_labels_never_hold_a_typographic_character_the_face_draws_as_plain():
+    gen = LineGenerator(Charset.default(), GeneratorConfig(augment=False, text_weights={
+        name: (1.0 if name == "rare_chars" else 0.0) for name in SOURCE_WEIGHTS}))
+    for i in range(200):
+        raw, font, _ = gen._text_and_font(np.random.default_rng([9, i]))
+        label = drawable_text(raw, font.chars)
+        assert set(label) <= font.chars, (label, font.name)
