@@ -284,3 +284,48 @@ def test_width_sorting_chunk_is_a_run_setting(tmp_path):
     assert Trainer._merge_resumed(stored, tiny_cfg(tmp_path / "run")).batches_per_chunk == 16
     with pytest.raises(ValueError, match="batches_per_chunk"):
         Trainer(tiny_cfg(tmp_path / "bad", batches_per_chunk=0))
+
+
+def test_a_run_gives_freed_memory_back_and_validates_at_its_batch_size(tmp_path, monkeypatch):
+    """Issue 41: the heap is trimmed every TRIM_EVERY steps and around validation, which reads at the training
+    batch size (a 200-step xception run at batch 16 peaked at 4.1 GiB without, 3.25 GiB with)."""
+    import ocrlite.training.trainer as trainer_module
+    import ocrlite.training.validation as validation_module
+
+    trims, batch_sizes = [], []
+    monkeypatch.setattr(trainer_module, "release_memory", lambda: trims.append("step") or True)
+    monkeypatch.setattr(validation_module, "release_memory", lambda: trims.append("val") or True)
+    real_evaluate = validation_module.evaluate_prepared
+
+    def spy(rec, images, truths, batch_size=64, **kw):
+        batch_sizes.append(batch_size)
+        return real_evaluate(rec, images, truths, batch_size=batch_size, **kw)
+
+    monkeypatch.setattr(validation_module, "evaluate_prepared", spy)
+    steps = 2 * trainer_module.TRIM_EVERY
+    Trainer(tiny_cfg(tmp_path / "run", steps=steps, val_every=steps)).run()
+    assert trims.count("step") == 2
+    assert trims.count("val") >= 2  # before and after the validation at the last step
+    assert batch_sizes and set(batch_sizes) == {4}
+
+
+def test_stopping_the_data_workers_never_raises_worker_killed():
+    """The workers are taken off torch's SIGCHLD watch before they are killed, so their death at the end of a
+    finished run cannot raise "DataLoader worker (pid N) is killed by signal: Killed" in the trainer."""
+    from torch.utils.data import DataLoader, IterableDataset
+
+    from ocrlite.training.workers import ignore_stop_signals, stop_workers
+
+    class Endless(IterableDataset):
+        def __iter__(self):
+            while True:
+                yield torch.zeros(2)
+
+    for _ in range(3):
+        batches = iter(DataLoader(Endless(), batch_size=2, num_workers=1, worker_init_fn=ignore_stop_signals))
+        next(batches)
+        workers = list(batches._workers)
+        stop_workers(batches)
+        assert batches._worker_pids_set is False
+        time.sleep(0.2)  # a SIGCHLD handler still watching would raise here
+        assert not any(w.is_alive() for w in workers)
