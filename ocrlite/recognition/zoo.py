@@ -60,13 +60,14 @@ def onnxruntime_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-#: The shipped models by name: what each is for and its measured speed (README "How it compares":
-#: receipt lines/s at batch 1, one thread, int8 ONNX; ``ocrlite bench`` re-measures it on your machine).
+#: The shipped models by name: what each is for and its measured speed (receipt lines/s at batch 1, one thread,
+#: int8 ONNX, 2026-12-07: the default by ``scripts/bench/ab_speed.py``, fast by ``ocrlite bench`` in README "How it
+#: compares"; ``ocrlite bench`` re-measures them on your machine).
 SHIPPED_MODELS = {
     DEFAULT_MODEL: {"role": "the default: accuracy first (Western European print, receipts, documents)",
-                    "lines_per_s": 702},
-    FAST_MODEL: {"role": "speed first: about 1.8x the default's lines/s, several times its errors",
-                 "lines_per_s": 1244},
+                    "lines_per_s": 597},
+    FAST_MODEL: {"role": "speed first: faster than the default (more so at larger batches), several times its errors",
+                 "lines_per_s": 693},
 }
 
 
