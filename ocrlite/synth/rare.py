@@ -19,12 +19,18 @@ A line joins two to five such pieces (one target each). Everything is drawn from
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 
+from ocrlite.synth.fonts import look_alike_of
+
 Rng = np.random.Generator
+
+#: Opening marks and the closing mark printed with each (and the reverse: which opening a closing mark pairs with).
+PAIRS = {"“": "”", "‘": "’", "„": "“", "‚": "‘", "«": "»", "‹": "›", "»": "«", "›": "‹", "(": ")", "[": "]",
+         "{": "}", "<": ">", '"': '"'}
+CLOSERS = {v: k for k, v in PAIRS.items()}
 
 #: Characters every other source draws often enough: letters, digits and the common punctuation.
 COMMON = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-()/%")
@@ -32,8 +38,8 @@ COMMON = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 
 def base_letter(char: str) -> str:
     """The letter under a diacritic (``ê`` → ``e``, ``Ç`` → ``C``); the character itself when it has none."""
-    decomposed = unicodedata.normalize("NFD", char)
-    return decomposed[0] if decomposed and decomposed[0].isalpha() else char
+    plain = look_alike_of(char) if char.isalpha() else None
+    return plain or char
 
 
 def rare_targets(charset_chars: str) -> tuple[str, ...]:
@@ -73,6 +79,7 @@ class RareCharLines:
         for c in charset_chars:
             if c.isalpha():
                 by_base.setdefault(base_letter(c), []).append(c)
+        self._indexed_letters = tuple(c for c in self.targets if c in self.words_with)
         self.siblings = {c: tuple(s for s in by_base[base_letter(c)] if s != c) for c in charset_chars if c.isalpha()}
 
     # ---------------------------------------------------------------- public
@@ -122,9 +129,7 @@ class RareCharLines:
         w = lambda: self._word(rng, self._any_letter(rng) if rng.random() < 0.5 else None)  # noqa: E731
         n = lambda: str(int(rng.integers(1, 100)))  # noqa: E731
         money = lambda: f"{int(rng.integers(1, 999))}{rng.choice(['.', ','])}{int(rng.integers(0, 100)):02d}"  # noqa: E731
-        pairs = {"“": "”", "‘": "’", "„": "“", "‚": "‘", "«": "»", "‹": "›", "»": "«", "›": "‹", "(": ")", "[": "]",
-                 "{": "}", "<": ">", "\"": "\""}
-        closers = {v: k for k, v in pairs.items()}
+        pairs, closers = PAIRS, CLOSERS
         if sign in pairs or sign in closers:
             opening = sign if sign in pairs else closers[sign]
             closing = pairs[opening]
@@ -167,5 +172,5 @@ class RareCharLines:
         return f"{w()} {sign} {w()}" if rng.random() < 0.5 else f"{w()}{sign}"
 
     def _any_letter(self, rng: Rng) -> str | None:
-        letters = [c for c in self.targets if c in self.words_with]
+        letters = self._indexed_letters
         return letters[int(rng.integers(len(letters)))] if letters else None
