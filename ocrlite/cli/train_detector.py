@@ -16,6 +16,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         "(Ctrl-C saves last.pt) and continue with --resume. Then `ocrlite export --weights RUN/best.pt --out detector.onnx`.")
     p.add_argument("--out", default="runs/detector", help="run folder (best.pt, last.pt, metrics.jsonl)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
+    p.add_argument("--init", metavar="CHECKPOINT", default=None,
+                   help="fine-tune from this detector checkpoint (a run's best.pt or last.pt): its network and "
+                   "weights, with this run's schedule, data and a new optimiser")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     p.add_argument("--backbone", default="mobilenet",
                    help="mobilenet, mobilenet_v2, shufflenet, squeezenet or xception (blocks of the line recognizers)")
@@ -47,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         out=args.out, backbone=args.backbone, width_mult=args.width_mult, neck_channels=args.neck_channels,
         steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr, warmup=args.warmup,
         seed=args.seed, threads=args.threads, workers=args.workers, pages=list(args.pages),
-        real_ratio=args.real_ratio, val_every=args.val_every, save_every=args.save_every, val_pages=args.val_pages)
+        real_ratio=args.real_ratio, val_every=args.val_every, save_every=args.save_every, val_pages=args.val_pages,
+        init=args.init)
     try:
         train_detector(cfg, resume=args.resume, force=args.force)
     except (RunDirError, ValueError) as err:

@@ -128,7 +128,7 @@ def remove_rules(ink: np.ndarray, glyph: float) -> np.ndarray:
     return cv2.subtract(ink, cv2.bitwise_or(horizontal, vertical))
 
 
-def _glyph_height(stats: np.ndarray) -> float:
+def glyph_height(stats: np.ndarray) -> float:
     """Height of capitals and ascenders (80th percentile of glyph-like components), not the x-height."""
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
@@ -136,7 +136,7 @@ def _glyph_height(stats: np.ndarray) -> float:
     return float(np.percentile(plausible, 80)) if len(plausible) else 0.0
 
 
-def _split_tall(box: np.ndarray, mask: np.ndarray, glyph: float) -> list[np.ndarray]:
+def split_tall(box: np.ndarray, mask: np.ndarray, glyph: float) -> list[np.ndarray]:
     """Split a box holding several lines at the emptiest rows between them."""
     x0, y0, x1, y1 = box
     if y1 - y0 < 2.2 * glyph:
@@ -255,7 +255,7 @@ def find_lines(gray: np.ndarray, config: FinderConfig | None = None) -> PageLayo
         work = cv2.warpAffine(work, rot, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         ink = binarize(work)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    glyph = _glyph_height(stats)
+    glyph = glyph_height(stats)
     empty = PageLayout([], skew, work, np.zeros((0, 4), np.int32), glyph)
     if n <= 1 or glyph < cfg.min_glyph_px:
         return empty
@@ -284,7 +284,7 @@ def find_lines(gray: np.ndarray, config: FinderConfig | None = None) -> PageLayo
         if len(ys) == 0:
             continue
         box = np.array([x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1])
-        for part in _split_tall(box, text, glyph):
+        for part in split_tall(box, text, glyph):
             boxes += _split_gaps(part, text, glyph, cfg.gap_factor)
     if not boxes:
         return empty

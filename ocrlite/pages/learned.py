@@ -18,8 +18,10 @@ import math
 import cv2
 import numpy as np
 
+from ocrlite.pages.cells import split_cells
 from ocrlite.pages.finder import LineBox
 from ocrlite.pages.long_lines import CropReading, read_crops_located
+from ocrlite.pages.stacked import split_stacked
 from ocrlite.pages.words import Word, locate_line
 from ocrlite.recognition.decode import Prediction
 from ocrlite.recognition.reader import BaseRecognizer
@@ -130,6 +132,7 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
         return [], 0.0, 0
     angle = dominant_angle(boxes)
     boxes = [align_to(b, angle) for b in boxes]
+    boxes = [line for b in boxes for line in (split_stacked(cut_line(gray, b, 0.0), crop_to_page(b, 0.0)) or [b])]
     crops = [cut_line(gray, b) for b in boxes]
     keep = [i for i, c in enumerate(crops) if c.shape[1] >= 4]
     boxes, crops = [boxes[i] for i in keep], [crops[i] for i in keep]
@@ -155,7 +158,7 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
         pred = reads[i].prediction
         to_page = crop_to_page(boxes[i])
         words, baseline = locate_line(pred.text, pred.char_confidences, reads[i].char_columns, crops[i], to_page)
-        out.append((boxes[i], pred, words, baseline))
+        out += split_cells((boxes[i], pred, words, baseline))
     return out, float(skew), rotation
 
 

@@ -21,7 +21,8 @@ from torch.utils.data import DataLoader
 
 from ocrlite.datasets.page_sets import read_page_set
 from ocrlite.nn.checkpoint import atomic_save
-from ocrlite.nn.detector import DetectorConfig, build_detector, detector_checkpoint, list_detector_backbones
+from ocrlite.nn.detector import (DetectorConfig, build_detector, detector_checkpoint, list_detector_backbones,
+                                 load_detector)
 from ocrlite.detection.postprocess import DetectorSettings, detect_boxes
 from ocrlite.pages.scoring import DetectionScore, score_detection
 from ocrlite.synth.pages import PageRenderer
@@ -61,6 +62,7 @@ class DetectorTrainConfig:
     save_every: int = 100
     val_pages: int = 24
     fonts: str | None = None
+    init: str | None = None
 
 
 def validate_detector_config(cfg: DetectorTrainConfig) -> None:
@@ -121,6 +123,7 @@ class DetectorTrainer:
 
     def __init__(self, cfg: DetectorTrainConfig, resume: bool = False, force: bool = False) -> None:
         validate_detector_config(cfg)
+        init_arch = self._init_architecture(cfg.init) if cfg.init and not resume else None  # before --force clears
         self.out = Path(cfg.out)
         try:
             self._lock = lock_folder(self.out, "ocrlite train-detector")
@@ -151,6 +154,8 @@ class DetectorTrainer:
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
+        if init_arch is not None:
+            cfg.backbone, cfg.width_mult, cfg.neck_channels = init_arch
         self.model = build_detector(DetectorConfig(cfg.backbone, cfg.width_mult, cfg.neck_channels))
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.settings = DetectorSettings()
@@ -162,9 +167,23 @@ class DetectorTrainer:
             self.step, self.best, self.elapsed_before = int(r["step"]), float(r["best"]), float(r["elapsed"])
             torch.set_rng_state(r["torch_rng"])
             log(f"resuming {self.out} at step {self.step}")
+        elif init_arch is not None:
+            self.model.load_state_dict(self._init_state)
+            log(f"fine-tuning from {cfg.init} (its weights; a new schedule and optimiser)")
         self.pages = [p for folder in cfg.pages for p in read_page_set(folder).pages]
         self.val = validation_pages(cfg.val_pages)
         self._start = time.perf_counter()
+
+    def _init_architecture(self, path: str) -> tuple[str, float, int]:
+        """Read ``--init``'s detector checkpoint (kept for ``__init__``) and return its architecture:
+        a fine-tune keeps the network it starts from, whatever --backbone / --width-mult say."""
+        try:
+            _, _, ck = load_detector(path)
+        except ValueError as err:
+            raise ValueError(f"--init: {err}") from None
+        self._init_state = ck["state_dict"]
+        arch = ck["model"]
+        return str(arch["backbone"]), float(arch["width_mult"]), int(arch["neck_channels"])
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._start
