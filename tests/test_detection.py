@@ -57,6 +57,27 @@ def test_reading_order_rows_then_columns():
     assert reading_order([order_corners(b) for b in boxes], 0.0) == [1, 0, 2]
 
 
+@pytest.mark.parametrize("angle", [0.0, 90.0, -30.0])
+def test_a_two_column_page_is_read_column_after_column_at_any_angle(angle):
+    """Prose in two columns under a title: the title, then the left column top to bottom, then the right."""
+    from ocrlite.synth.pages import PageRenderer
+
+    page = PageRenderer().render(np.random.default_rng(2), layout="columns", skew=0.0, degrade=False)
+    h, w = page.image.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)  # text along +angle degrees on the page
+    turned = [cv2.transform(q[None].astype(np.float32), m)[0] for _, q in page.lines]
+    boxes = [align_to(order_corners(cv2.boxPoints(cv2.minAreaRect(q))), angle) for q in turned]
+    order = reading_order(boxes, angle)
+    lefts = [q[:, 0].min() for _, q in page.lines]
+    body = [i for i in order if i != 0 and i != len(page.lines) - 1]  # the title first, the page number last
+    columns = [0 if lefts[i] < w / 2 else 1 for i in body]
+    assert order[0] == 0 and columns == sorted(columns) and 0 < sum(columns) < len(columns)
+    tops = [page.lines[i][1][:, 1].min() for i in body]
+    for col in (0, 1):
+        in_col = [t for t, c in zip(tops, columns) if c == col]
+        assert in_col == sorted(in_col)
+
+
 def test_detection_scores_match_one_to_one_and_ignore_dont_care():
     truth = [rect(100, 50, 150, 20, 0), rect(100, 100, 150, 20, 0), rect(100, 150, 150, 20, 0)]
     found = [rect(102, 51, 150, 22, 0), rect(100, 100, 150, 20, 0), rect(100, 101, 150, 20, 0), rect(100, 150, 150, 20, 0)]

@@ -192,18 +192,25 @@ def _split_gaps(box: np.ndarray, mask: np.ndarray, glyph: float, gap_factor: flo
 
 
 def _gaps(boxes: np.ndarray, start: int, end: int, min_gap: float):
-    """Empty bands along one axis: ``(k, before, after)`` index splits of ``boxes`` sorted by their
+    """Empty bands along one axis: ``(width, before, after)`` index splits of ``boxes`` sorted by their
     ``start`` coordinate, wherever the next box starts more than ``min_gap`` past every earlier end."""
     order = np.argsort(boxes[:, start])
     reach = -np.inf
     for k, j in enumerate(order[:-1]):
         reach = max(reach, boxes[j, end])
-        if boxes[order[k + 1], start] - reach > min_gap:
-            yield k, list(order[: k + 1]), list(order[k + 1:])
+        width = boxes[order[k + 1], start] - reach
+        if width > min_gap:
+            yield float(width), list(order[: k + 1]), list(order[k + 1:])
 
 
-def _order(boxes: np.ndarray, glyph: float) -> list[int]:
-    """Reading order by recursive X-Y cut (see the module docstring)."""
+def xy_cut_order(boxes: np.ndarray, glyph: float) -> list[int]:
+    """Reading order of ``(N, 4)`` ``(x0, y0, x1, y1)`` line boxes by recursive X-Y cut (see the module
+    docstring); ``glyph`` is the text's cap height, the unit of its gaps.
+
+    Each step cuts the widest empty band of rows (at least 1.5 glyphs) or the widest gutter between
+    blocks of prose-width lines (at least 1 glyph), whichever is wider for its minimum: two columns whose
+    paragraphs happen to break at the same height are still read one after the other.
+    """
     def rows(idx: list[int]) -> list[int]:
         idx = sorted(idx, key=lambda i: (boxes[i, 1] + boxes[i, 3]) / 2)
         ordered, row, row_bottom = [], [], -1.0
@@ -217,20 +224,23 @@ def _order(boxes: np.ndarray, glyph: float) -> list[int]:
             row.append(i)
         return ordered + sorted(row, key=lambda j: boxes[j, 0])
 
+    def prose_columns(left: list[int], right: list[int]) -> bool:
+        widths_l = boxes[left, 2] - boxes[left, 0]
+        widths_r = boxes[right, 2] - boxes[right, 0]
+        return (len(left) >= 3 and len(right) >= 3 and np.median(widths_l) > 8 * glyph
+                and np.median(widths_r) > 8 * glyph)
+
     def cut(idx: list[int], depth: int) -> list[int]:
         if len(idx) < 4 or depth > 12:
             return rows(idx)
         sub = boxes[idx]
-        for k, before, after in _gaps(sub, 1, 3, 1.5 * glyph):  # a band of empty rows between groups
-            return cut([idx[t] for t in before], depth + 1) + cut([idx[t] for t in after], depth + 1)
-        for k, before, after in _gaps(sub, 0, 2, 1.0 * glyph):  # a gutter between blocks of prose-width lines
-            left_idx, right_idx = [idx[t] for t in before], [idx[t] for t in after]
-            widths_l = boxes[left_idx, 2] - boxes[left_idx, 0]
-            widths_r = boxes[right_idx, 2] - boxes[right_idx, 0]
-            if (len(left_idx) >= 3 and len(right_idx) >= 3 and np.median(widths_l) > 8 * glyph
-                    and np.median(widths_r) > 8 * glyph):
-                return cut(left_idx, depth + 1) + cut(right_idx, depth + 1)
-        return rows(idx)
+        candidates = [(width / (1.5 * glyph), before, after) for width, before, after in _gaps(sub, 1, 3, 1.5 * glyph)]
+        candidates += [(width / glyph, before, after) for width, before, after in _gaps(sub, 0, 2, 1.0 * glyph)
+                       if prose_columns([idx[t] for t in before], [idx[t] for t in after])]
+        if not candidates:
+            return rows(idx)
+        _, before, after = max(candidates, key=lambda c: c[0])
+        return cut([idx[t] for t in before], depth + 1) + cut([idx[t] for t in after], depth + 1)
 
     return cut(list(range(len(boxes))), 0)
 
@@ -292,7 +302,7 @@ def find_lines(gray: np.ndarray, config: FinderConfig | None = None) -> PageLayo
     if len(arr) > MAX_PAGE_LINES:  # noise (a photo, a halftone) found as thousands of specks: keep the largest
         areas = (arr[:, 2] - arr[:, 0]) * (arr[:, 3] - arr[:, 1])
         arr = arr[np.sort(np.argsort(-areas, kind="stable")[:MAX_PAGE_LINES])]
-    order = _order(arr, glyph)
+    order = xy_cut_order(arr, glyph)
     arr = arr[order]
     # Corners in the original page: undo the rotation, then the working scale.
     inverse = cv2.invertAffineTransform(rot)

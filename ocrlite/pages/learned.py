@@ -7,8 +7,8 @@ angles, so 0° and 180° agree), which leaves two ways to read every line. The w
 that settles 0/90/180/270 and any angle between. A line on an upright page that still reads poorly
 is tried turned round on its own (a stamp or a label printed upside down).
 
-**Reading order**: in the upright frame, lines are grouped into rows (a line joins a row when its centre
-lies within the row's height) and rows are read top to bottom, each left to right.
+**Reading order**: in the upright frame, the classic finder's recursive X-Y cut: columns of prose one
+after the other, everything else in rows top to bottom, each left to right.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ocrlite.pages.cells import split_cells
-from ocrlite.pages.finder import LineBox
+from ocrlite.pages.finder import LineBox, xy_cut_order
 from ocrlite.pages.long_lines import CropReading, read_crops_located
 from ocrlite.pages.stacked import split_stacked
 from ocrlite.pages.words import Word, locate_line
@@ -35,6 +35,8 @@ LINE_FLIP_MARGIN = 0.15
 #: Extra height around a box's text when it is cut out (fraction of the box height), as the recognizer
 #: was trained on crops with some margin.
 CROP_PAD = 0.12
+#: A detector box's height in cap heights of its text (the box holds ascenders, descenders and a margin).
+TEXT_IN_BOX = 0.6
 
 
 def dominant_angle(boxes: list[np.ndarray]) -> float:
@@ -92,25 +94,17 @@ def crop_to_page(corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
 
 
 def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
-    """Indices of the lines in reading order for text along ``angle`` degrees."""
+    """Indices of the lines in reading order for text along ``angle`` degrees: in the upright frame, the
+    classic finder's recursive X-Y cut (:func:`~ocrlite.pages.finder.xy_cut_order`) — columns of prose
+    one after the other, everything else in rows top to bottom, each left to right."""
     if not corners:
         return []
     a = math.radians(angle)
     rot = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])  # page → upright frame
-    centres = np.array([c.mean(0) @ rot.T for c in corners])
-    heights = np.array([max(np.hypot(*(c[3] - c[0])), 1.0) for c in corners])
-    order = sorted(range(len(corners)), key=lambda i: centres[i][1])
-    rows: list[list[int]] = []
-    for i in order:
-        if rows:
-            row = rows[-1]
-            top = min(centres[j][1] - heights[j] / 2 for j in row)
-            bottom = max(centres[j][1] + heights[j] / 2 for j in row)
-            if top <= centres[i][1] <= bottom:
-                row.append(i)
-                continue
-        rows.append([i])
-    return [i for row in rows for i in sorted(row, key=lambda j: centres[j][0])]
+    upright = [c.astype(np.float64) @ rot.T for c in corners]
+    boxes = np.array([[u[:, 0].min(), u[:, 1].min(), u[:, 0].max(), u[:, 1].max()] for u in upright])
+    heights = [max(float(np.hypot(*(c[3] - c[0]))), 1.0) for c in corners]
+    return xy_cut_order(boxes, TEXT_IN_BOX * float(np.median(heights)))
 
 
 def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list[CropReading]:
