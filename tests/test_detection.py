@@ -52,6 +52,15 @@ def test_corner_order_follows_the_text_axis():
     assert len(directions) == 1  # every line points the same way, so one decision turns them all
 
 
+def test_a_short_box_is_read_along_the_page_and_a_long_one_along_itself():
+    """A lone digit or a block of stacked lines (taller than wide) is cut along the page's text axis; a line
+    printed across the page (five times as long as tall) keeps its own axis."""
+    block = align_to(order_corners(rect(100, 100, 30, 40, 0)), 0.0)
+    assert abs(block[1][0] - block[0][0]) == pytest.approx(30, abs=0.5) and abs(block[1][1] - block[0][1]) < 0.5
+    label = align_to(order_corners(rect(100, 100, 20, 100, 0)), 0.0)
+    assert np.hypot(*(label[1] - label[0])) == pytest.approx(100, abs=0.5)
+
+
 def test_reading_order_rows_then_columns():
     boxes = [rect(300, 50, 100, 20, 0), rect(100, 52, 100, 20, 0), rect(100, 120, 100, 20, 0)]
     assert reading_order([order_corners(b) for b in boxes], 0.0) == [1, 0, 2]

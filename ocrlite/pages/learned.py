@@ -35,6 +35,8 @@ LINE_FLIP_MARGIN = 0.15
 #: Extra height around a box's text when it is cut out (fraction of the box height), as the recognizer
 #: was trained on crops with some margin.
 CROP_PAD = 0.12
+#: A box at least this many times as long as tall is a line along its long edge, whatever the page's axis.
+LINE_ASPECT = 2.0
 #: A detector box's height in cap heights of its text (the box holds ascenders, descenders and a margin).
 TEXT_IN_BOX = 0.6
 
@@ -54,13 +56,18 @@ def dominant_angle(boxes: list[np.ndarray]) -> float:
 
 
 def align_to(box: np.ndarray, angle: float) -> np.ndarray:
-    """``box``'s corners re-ordered so that edge 0 → 1 is its long edge pointing closest to ``angle``."""
+    """``box``'s corners re-ordered so that edge 0 → 1 points closest to ``angle`` (the page's text axis),
+    along the box's long edge when the box is a line (at least :data:`LINE_ASPECT` times as long as tall:
+    a label printed across the page keeps its own axis) and whichever edge that is otherwise (a lone
+    digit, a block of a few stacked lines: read along the page's text)."""
     best, best_dot = 0, -np.inf
     direction = np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
+    sides = [float(np.hypot(*(box[(i + 1) % 4] - box[i]))) for i in range(4)]
+    elongated = max(sides) >= LINE_ASPECT * max(min(sides), 1e-6)
     for i in range(4):
         v = box[(i + 1) % 4] - box[i]
-        longer = np.hypot(*v) >= np.hypot(*(box[(i + 2) % 4] - box[(i + 1) % 4])) - 1e-3
-        dot = float(v @ direction) / max(np.hypot(*v), 1e-6) + (10 if longer else 0)
+        longer = sides[i] >= sides[(i + 1) % 4] - 1e-3
+        dot = float(v @ direction) / max(sides[i], 1e-6) + (10 if longer and elongated else 0)
         if dot > best_dot:
             best, best_dot = i, dot
     return np.roll(box, -best, axis=0)
