@@ -127,3 +127,16 @@ def test_a_detector_run_fine_tunes_from_another_runs_checkpoint(tmp_path):
     assert torch.load(tmp_path / "tuned" / "last.pt", weights_only=True)["resume"]["step"] == 2
     with pytest.raises(ValueError, match="--init"):
         DetectorTrainer(cfg(tmp_path / "bad", init=str(tmp_path / "missing.pt")))
+
+
+def test_which_way_is_up_weighs_characters_not_boxes():
+    """A box that reads as nothing (blank frames, confidently) or one stray mark counts for little beside a
+    line of text when a sample of lines is read both ways."""
+    from ocrlite.pages.learned import _reading_confidence
+
+    text = Prediction("TOTAL 12.30", 0.6, [0.6] * 11)
+    blank = Prediction("", 0.95, [])
+    mark = Prediction("~", 0.2, [0.2])
+    assert _reading_confidence([text, blank]) == pytest.approx(0.6)
+    assert _reading_confidence([text, mark]) == pytest.approx((0.6 * 11 + 0.2) / 12)
+    assert _reading_confidence([blank]) == 0.0

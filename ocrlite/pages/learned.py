@@ -4,7 +4,8 @@
 long sides give the text's axis (the dominant one, as a length-weighted circular mean of doubled
 angles, so 0° and 180° agree), which leaves two ways to read every line. The widest lines (up to
 :data:`ORIENTATION_SAMPLE`) are read both ways and the page takes the way that reads more confidently;
-that settles 0/90/180/270 and any angle between. A line on an upright page that still reads poorly
+that settles 0/90/180/270 and any angle between. Boxes much taller than the page's lines (blocks the
+detector ran together) are left out of that sample. A line on an upright page that still reads poorly
 is tried turned round on its own (a stamp or a label printed upside down).
 
 **Reading order**: in the upright frame, the classic finder's recursive X-Y cut: columns of prose one
@@ -28,6 +29,9 @@ from ocrlite.recognition.reader import BaseRecognizer
 
 #: Lines read both ways round to decide the page's way up (the widest ones: most letters).
 ORIENTATION_SAMPLE = 8
+#: Only boxes at most this many times the page's median box height are in that sample: a taller box is a
+#: block the detector ran together (a table's column, a picture), whose reading says nothing either way.
+ORIENTATION_MAX_HEIGHT = 2.0
 #: A line on its own is turned round when its upright read is below this confidence…
 LINE_FLIP_BELOW = 0.8
 #: …and turned round it reads at least this much more confidently.
@@ -118,6 +122,13 @@ def _read(rec: BaseRecognizer, crops: list[np.ndarray], batch_size: int) -> list
     return read_crops_located(rec, crops, batch_size)  # lines too wide for the model are read in pieces
 
 
+def _reading_confidence(predictions: list[Prediction]) -> float:
+    """How confidently a sample of lines reads: the mean confidence of all its characters (a box that reads
+    as nothing or one stray mark counts for little; a long line for much)."""
+    chars = [c for p in predictions for c in p.char_confidences]
+    return float(np.mean(chars)) if chars else 0.0
+
+
 def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_size: int = 32) -> tuple[
         list[tuple[np.ndarray, Prediction, list[Word], np.ndarray | None]], float, int]:
     """Detect, orient and read the lines of ``gray`` (``(H, W)`` uint8).
@@ -138,10 +149,12 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
     keep = [i for i, c in enumerate(crops) if c.shape[1] >= 4]
     boxes, crops = [boxes[i] for i in keep], [crops[i] for i in keep]
     reads = _read(rec, crops, batch_size)
-    sample = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
-    upright = float(np.mean([reads[i].prediction.confidence for i in sample]))
+    typical = float(np.median([c.shape[0] for c in crops]))
+    lines = [i for i, c in enumerate(crops) if c.shape[0] <= ORIENTATION_MAX_HEIGHT * typical] or list(range(len(crops)))
+    sample = sorted(lines, key=lambda i: -crops[i].shape[1])[:ORIENTATION_SAMPLE]
+    upright = _reading_confidence([reads[i].prediction for i in sample])
     turned = _read(rec, [crops[i][::-1, ::-1] for i in sample], batch_size)
-    if float(np.mean([r.prediction.confidence for r in turned])) > upright:
+    if _reading_confidence([r.prediction for r in turned]) > upright:
         angle = angle + 180 if angle <= 0 else angle - 180
         boxes = [np.roll(b, 2, axis=0) for b in boxes]
         crops = [c[::-1, ::-1] for c in crops]
