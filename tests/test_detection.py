@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ocrlite.datasets.page_sets import read_box_file, read_page_set
-from ocrlite.detection.postprocess import DetectorSettings, boxes_from_map, order_corners
+from ocrlite.detection.postprocess import DetectorSettings, boxes_from_map, level_short_boxes, order_corners
 from ocrlite.evaluation.pages import evaluate_pages
 from ocrlite.pages.learned import align_to, dominant_angle, read_page_learned, reading_order
 from ocrlite.pages.scoring import quad_iou, score_detection
@@ -50,6 +50,30 @@ def test_corner_order_follows_the_text_axis():
     aligned = [align_to(b, angle) for b in vertical]
     directions = {tuple(np.sign(np.round(b[1] - b[0]))) for b in aligned}
     assert len(directions) == 1  # every line points the same way, so one decision turns them all
+
+
+@pytest.mark.parametrize("page_angle", [0.0, 30.0, -90.0])
+def test_a_short_box_turned_off_the_text_axis_is_levelled_along_the_lines_around_it(page_angle):
+    """A near-square region's minimum-area box can come out at 45° (a crop along it reads nothing): it is
+    re-fitted along its neighbours' text axis and still holds the whole region; a short box already along
+    the axis and the lines themselves are left as they are."""
+    a = math.radians(page_angle)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    lines = [order_corners(rect(200 + 50 * k * -math.sin(a), 200 + 50 * k * math.cos(a), 240, 24, page_angle))
+             for k in range(3)]
+    blob = np.array([[0, -14], [14, 0], [0, 14], [-14, 0]], np.float64) @ rot.T + [320, 300]  # a diamond
+    diamond = order_corners(cv2.boxPoints(cv2.minAreaRect(blob.astype(np.float32))))
+    aligned = order_corners(rect(330, 330, 30, 22, page_angle))
+    out = level_short_boxes(lines + [diamond, aligned], lines + [blob, aligned])
+    for before, after in zip(lines + [aligned], out[:3] + out[4:]):
+        np.testing.assert_allclose(before, after)
+    levelled = out[3]
+    edge = levelled[1] - levelled[0]
+    off = (math.degrees(math.atan2(edge[1], edge[0])) - page_angle) % 90
+    assert min(off, 90 - off) < 1.0
+    assert quad_iou(levelled, blob) == pytest.approx(0.5, abs=0.05)  # the diamond's square around it
+    hull = cv2.convexHull(levelled.astype(np.float32))
+    assert all(cv2.pointPolygonTest(hull, (float(x), float(y)), True) > -0.5 for x, y in blob)
 
 
 def test_a_short_box_is_read_along_the_page_and_a_long_one_along_itself():

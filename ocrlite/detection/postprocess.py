@@ -3,12 +3,14 @@
 Boxes come from the map the standard DB way: threshold the map, take each connected region's contour,
 score it by the mean probability inside, grow the region back by ``D = A · unclip / L`` (pyclipper: the
 training targets shrank every line by such an offset), and fit a minimum-area rectangle — four corners
-per line in page pixels, rotated boxes allowed. Which end of a box is the start of its text is not
+per line in page pixels, rotated boxes allowed; a box too short to have a direction of its own takes the
+page's text axis (:func:`level_short_boxes`). Which end of a box is the start of its text is not
 known here (a page may be upside down): the page reader decides that (:mod:`ocrlite.pages.learned`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -17,6 +19,9 @@ import pyclipper
 
 #: ONNX metadata key holding the detector's settings.
 METADATA_KEY = "ocrlite_detector"
+#: A box at least this many times as long as tall is a line along its long edge, whatever the page's axis;
+#: a shorter one (a lone digit, a short field) has no direction of its own and takes the page's.
+LINE_ASPECT = 2.0
 
 
 @dataclass
@@ -102,20 +107,96 @@ def order_corners(box: np.ndarray) -> np.ndarray:
     return np.roll(box, -best, axis=0)
 
 
+def dominant_angle(boxes: list[np.ndarray]) -> float:
+    """The text axis of a page in degrees in (-90, 90]: the length-weighted circular mean of the boxes'
+    long-edge angles, doubled so that opposite directions agree."""
+    if not boxes:
+        return 0.0
+    acc = 0j
+    for b in boxes:
+        v = b[1] - b[0]
+        length = float(np.hypot(*v))
+        acc += length * complex(math.cos(2 * math.atan2(v[1], v[0])), math.sin(2 * math.atan2(v[1], v[0])))
+    angle = math.degrees(math.atan2(acc.imag, acc.real) / 2)
+    return angle if angle > -90 else angle + 180
+
+
+#: A short box takes the text axis of this many nearest line boxes (perspective and curl turn the axis
+#: across a page).
+AXIS_NEIGHBOURS = 3
+#: A short box whose sides are within this many degrees of that axis is left as it is.
+LEVEL_TOLERANCE = 10.0
+
+
+def level_short_boxes(boxes: list[np.ndarray], regions: list[np.ndarray]) -> list[np.ndarray]:
+    """Re-fit the boxes too short to have a direction of their own along the text axis around them.
+
+    The minimum-area rectangle of a near-square region (a lone digit, a two-letter field) takes an
+    arbitrary angle — often 45° — and a crop cut along it reads as nothing. Such a box (less than
+    :data:`LINE_ASPECT` times as long as tall) turned more than :data:`LEVEL_TOLERANCE` from the text axis of
+    its :data:`AXIS_NEIGHBOURS` nearest line boxes (:func:`dominant_angle`) is replaced by its region's
+    bounding rectangle in that axis's frame.
+
+    Args:
+        boxes: ``(4, 2)`` corners per box, page pixels (:func:`order_corners` order).
+        regions: each box's grown region, ``(N, 2)`` page pixels.
+    """
+    sides = [sorted((float(np.hypot(*(b[1] - b[0]))), float(np.hypot(*(b[3] - b[0]))))) for b in boxes]
+    short = [s[1] < LINE_ASPECT * max(s[0], 1e-6) for s in sides]
+    lines = [b for b, s in zip(boxes, short) if not s]
+    if not any(short) or not lines:
+        return boxes
+    centres = np.array([b.mean(0) for b in lines])
+    out = []
+    for box, region, is_short in zip(boxes, regions, short):
+        if is_short:
+            nearest = np.argsort(np.hypot(*(centres - box.mean(0)).T))[:AXIS_NEIGHBOURS]
+            axis = dominant_angle([lines[i] for i in nearest])
+            off = (math.degrees(math.atan2(*(box[1] - box[0])[::-1])) - axis) % 90.0
+            if min(off, 90.0 - off) <= LEVEL_TOLERANCE:
+                out.append(box)
+                continue
+            a = math.radians(axis)
+            to_text = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])  # page → text frame
+            upright = region.astype(np.float64) @ to_text.T
+            (x0, y0), (x1, y1) = upright.min(0), upright.max(0)
+            rect = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]) @ to_text  # back to the page
+            box = order_corners(rect.astype(np.float32))
+        out.append(box)
+    return out
+
+
 def boxes_from_map(prob: np.ndarray, scale: float, settings: DetectorSettings,
                    page_shape: tuple[int, int], max_regions: int = 2000) -> tuple[list[np.ndarray], list[float]]:
-    """Line boxes from a ``(h, w)`` probability map: ``(4, 2)`` float32 corners in page pixels and scores.
+    """Line boxes from a ``(h, w)`` probability map: ``(4, 2)`` float32 corners in page pixels and scores,
+    the short ones levelled (:func:`level_short_boxes`).
 
     At most ``max_regions`` regions are looked at (the largest first): a noise page cannot make
     thousands of boxes.
     """
+    boxes, scores, regions = _regions_from_map(prob, scale, settings, page_shape, max_regions)
+    return _levelled(boxes, regions, page_shape), scores
+
+
+def _levelled(boxes: list[np.ndarray], regions: list[np.ndarray], page_shape: tuple[int, int]) -> list[np.ndarray]:
+    ph, pw = page_shape
+    boxes = level_short_boxes(boxes, regions)
+    for box in boxes:
+        box[:, 0] = np.clip(box[:, 0], 0, pw)
+        box[:, 1] = np.clip(box[:, 1], 0, ph)
+    return boxes
+
+
+def _regions_from_map(prob: np.ndarray, scale: float, settings: DetectorSettings, page_shape: tuple[int, int],
+                      max_regions: int = 2000) -> tuple[list[np.ndarray], list[float], list[np.ndarray]]:
+    """:func:`boxes_from_map` before levelling: each region's minimum-area box, score and grown polygon
+    (page pixels)."""
     binary = (prob > settings.threshold).astype(np.uint8)
     contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     if len(contours) > max_regions:
         contours = sorted(contours, key=cv2.contourArea, reverse=True)[:max_regions]
     factor = settings.output_stride / scale
-    ph, pw = page_shape
-    boxes, scores = [], []
+    boxes, scores, regions = [], [], []
     for contour in contours:
         if len(contour) < 3:
             continue
@@ -132,12 +213,10 @@ def boxes_from_map(prob: np.ndarray, scale: float, settings: DetectorSettings,
         (cx, cy), (rw, rh), angle = cv2.minAreaRect(grown)
         if min(rw, rh) * factor < settings.min_height:
             continue
-        corners = cv2.boxPoints(((cx, cy), (rw, rh), angle)) * factor
-        corners[:, 0] = np.clip(corners[:, 0], 0, pw)
-        corners[:, 1] = np.clip(corners[:, 1], 0, ph)
-        boxes.append(order_corners(corners))
+        boxes.append(order_corners(cv2.boxPoints(((cx, cy), (rw, rh), angle)) * factor))
         scores.append(score)
-    return boxes, scores
+        regions.append(grown * factor)
+    return boxes, scores, regions
 
 
 def detect_boxes(probability, gray: np.ndarray, settings: DetectorSettings) -> tuple[list[np.ndarray], list[float]]:
@@ -148,20 +227,20 @@ def detect_boxes(probability, gray: np.ndarray, settings: DetectorSettings) -> t
         gray: the page, ``(H, W)`` uint8.
     """
     x, scale = resize_for_detector(gray, settings)
-    boxes, scores = boxes_from_map(probability(x), scale, settings, gray.shape)
+    boxes, scores, regions = _regions_from_map(probability(x), scale, settings, gray.shape)
     if scale >= 1.0:
-        return boxes, scores
+        return _levelled(boxes, regions, gray.shape), scores
     sides = [sorted((np.hypot(*(b[1] - b[0])), np.hypot(*(b[3] - b[0])))) for b in boxes]
     median = float(np.median([s[0] for s in sides])) * scale if sides else 0.0
     area = sum(s[0] * s[1] for s in sides)
     blob_area = sum(s[0] * s[1] for s in sides if s[1] < 2 * s[0] or s[0] * scale > 6 * settings.good_text)
     blobs = bool(sides) and blob_area > 0.5 * area
     if boxes and median >= settings.small_text and not blobs:
-        return boxes, scores
+        return _levelled(boxes, regions, gray.shape), scores
     # Too small to read well, or blobs rather than lines (small dense lines run together): look closer.
     target = scale * settings.good_text / median if boxes and not blobs else 1.0
     target = min(target, 1.0, settings.max_side_large / max(gray.shape))
     if target < scale * 1.25:
-        return boxes, scores
+        return _levelled(boxes, regions, gray.shape), scores
     x, target = resize_for_detector(gray, settings, target)
     return boxes_from_map(probability(x), target, settings, gray.shape)

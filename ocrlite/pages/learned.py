@@ -19,6 +19,7 @@ import math
 import cv2
 import numpy as np
 
+from ocrlite.detection.postprocess import LINE_ASPECT, dominant_angle
 from ocrlite.pages.cells import split_cells
 from ocrlite.pages.finder import LineBox, xy_cut_order
 from ocrlite.pages.long_lines import CropReading, read_crops_located
@@ -36,27 +37,14 @@ ORIENTATION_MAX_HEIGHT = 2.0
 LINE_FLIP_BELOW = 0.8
 #: …and turned round it reads at least this much more confidently.
 LINE_FLIP_MARGIN = 0.15
-#: Extra height around a box's text when it is cut out (fraction of the box height), as the recognizer
-#: was trained on crops with some margin.
-CROP_PAD = 0.12
-#: A box at least this many times as long as tall is a line along its long edge, whatever the page's axis.
-LINE_ASPECT = 2.0
+#: Margin added before and after a box's text when it is cut out, in box heights (the recognizer was trained
+#: on lines with about this much room at their ends, as the classic finder cuts them)…
+CROP_PAD_ALONG = 0.3
+#: …and above and below it: none, as the detector's box already holds the line's margin (more lets the
+#: neighbouring lines in; chosen on training receipts, turned receipts and training-font scenes).
+CROP_PAD_ACROSS = 0.0
 #: A detector box's height in cap heights of its text (the box holds ascenders, descenders and a margin).
 TEXT_IN_BOX = 0.6
-
-
-def dominant_angle(boxes: list[np.ndarray]) -> float:
-    """The text axis of a page in degrees in (-90, 90]: the length-weighted circular mean of the boxes'
-    long-edge angles, doubled so that opposite directions agree."""
-    if not boxes:
-        return 0.0
-    acc = 0j
-    for b in boxes:
-        v = b[1] - b[0]
-        length = float(np.hypot(*v))
-        acc += length * complex(math.cos(2 * math.atan2(v[1], v[0])), math.sin(2 * math.atan2(v[1], v[0])))
-    angle = math.degrees(math.atan2(acc.imag, acc.real) / 2)
-    return angle if angle > -90 else angle + 180
 
 
 def align_to(box: np.ndarray, angle: float) -> np.ndarray:
@@ -77,31 +65,52 @@ def align_to(box: np.ndarray, angle: float) -> np.ndarray:
     return np.roll(box, -best, axis=0)
 
 
-def _crop_frame(corners: np.ndarray, pad: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+def _crop_frame(corners: np.ndarray, along: float, across: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """The page quad a line's crop is cut from, the crop's own corners, and its ``(w, h)``."""
     p0, p1, _, p3 = corners.astype(np.float32)
-    along, across = p1 - p0, p3 - p0
-    width, height = float(np.hypot(*along)), float(np.hypot(*across))
-    grow = across / max(height, 1e-6) * height * pad
-    side = along / max(width, 1e-6) * height * pad
-    src = np.float32([p0 - grow - side, p1 - grow + side, p1 + across + grow + side, p0 + across + grow - side])
-    w = max(4, int(round(width + 2 * height * pad)))
-    h = max(4, int(round(height * (1 + 2 * pad))))
+    length, height = float(np.hypot(*(p1 - p0))), float(np.hypot(*(p3 - p0)))
+    grow = (p3 - p0) / max(height, 1e-6) * height * across
+    side = (p1 - p0) / max(length, 1e-6) * height * along
+    src = np.float32([p0 - grow - side, p1 - grow + side, p3 + (p1 - p0) + grow + side, p3 + grow - side])
+    w = max(4, int(round(length + 2 * height * along)))
+    h = max(4, int(round(height * (1 + 2 * across))))
     dst = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     return src, dst, (w, h)
 
 
-def cut_line(gray: np.ndarray, corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
-    """The line inside ``corners`` (edge 0 → 1 along the text) as an upright ``(h, w)`` uint8 crop."""
-    src, dst, (w, h) = _crop_frame(corners, pad)
+def cut_line(gray: np.ndarray, corners: np.ndarray, along: float = CROP_PAD_ALONG,
+             across: float = CROP_PAD_ACROSS) -> np.ndarray:
+    """The line inside ``corners`` (edge 0 → 1 along the text) as an upright ``(h, w)`` uint8 crop, with
+    ``along`` and ``across`` box heights of margin at its ends and above and below."""
+    src, dst, (w, h) = _crop_frame(corners, along, across)
     m = cv2.getPerspectiveTransform(src, dst)
     return cv2.warpPerspective(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def crop_to_page(corners: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
+def crop_to_page(corners: np.ndarray, along: float = CROP_PAD_ALONG, across: float = CROP_PAD_ACROSS) -> np.ndarray:
     """``(3, 3)`` homography from the pixels of :func:`cut_line`'s crop back to the page."""
-    src, dst, _ = _crop_frame(corners, pad)
+    src, dst, _ = _crop_frame(corners, along, across)
     return cv2.getPerspectiveTransform(dst, src)
+
+
+def cut_lines(gray: np.ndarray, boxes: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every box cut out (:func:`cut_line`), a box of several stacked lines as one crop per line
+    (:func:`~ocrlite.pages.stacked.split_stacked` on the box without its end margins).
+
+    Returns:
+        The line boxes (``(4, 2)`` page corners) and their ``(h, w)`` uint8 crops, in step.
+    """
+    lines, crops = [], []
+    for box in boxes:
+        crop = cut_line(gray, box)
+        height = float(np.hypot(*(box[3] - box[0])))
+        mx, my = int(round(height * CROP_PAD_ALONG)), int(round(height * CROP_PAD_ACROSS))
+        inner = crop[my: crop.shape[0] - my, mx: crop.shape[1] - mx]
+        shift = np.array([[1.0, 0.0, mx], [0.0, 1.0, my], [0.0, 0.0, 1.0]])
+        parts = split_stacked(inner, crop_to_page(box) @ shift) if inner.size else []
+        lines += parts or [box]
+        crops += [cut_line(gray, part) for part in parts] or [crop]
+    return lines, crops
 
 
 def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
@@ -144,8 +153,7 @@ def read_page_learned(rec: BaseRecognizer, detector, gray: np.ndarray, batch_siz
         return [], 0.0, 0
     angle = dominant_angle(boxes)
     boxes = [align_to(b, angle) for b in boxes]
-    boxes = [line for b in boxes for line in (split_stacked(cut_line(gray, b, 0.0), crop_to_page(b, 0.0)) or [b])]
-    crops = [cut_line(gray, b) for b in boxes]
+    boxes, crops = cut_lines(gray, boxes)
     keep = [i for i, c in enumerate(crops) if c.shape[1] >= 4]
     boxes, crops = [boxes[i] for i in keep], [crops[i] for i in keep]
     reads = _read(rec, crops, batch_size)
