@@ -35,6 +35,14 @@ def _along(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return origin, along / max(length, 1e-9), length
 
 
+def _word_extents(corners: np.ndarray, words: list[Word]) -> tuple[list[tuple[float, float]], list[float]]:
+    """Each word's ``(start, end)`` along the line (from corner 0, page pixels) and its box height."""
+    origin, unit, _ = _along(corners)
+    positions = [(w.corners.astype(np.float64) - origin) @ unit for w in words]
+    heights = [float(np.hypot(*(w.corners[3] - w.corners[0]))) for w in words]
+    return [(float(p.min()), float(p.max())) for p in positions], heights
+
+
 def cell_groups(corners: np.ndarray, words: list[Word], gap_heights: float = GAP_HEIGHTS,
                 gap_spaces: float = GAP_SPACES) -> list[list[int]]:
     """Indices of ``words`` grouped into cells: a new cell starts after each gap wide enough (see module).
@@ -45,12 +53,7 @@ def cell_groups(corners: np.ndarray, words: list[Word], gap_heights: float = GAP
     """
     if len(words) < 2:
         return [list(range(len(words)))]
-    origin, unit, _ = _along(corners)
-    spans = []
-    for word in words:
-        position = (word.corners.astype(np.float64) - origin) @ unit
-        spans.append((float(position.min()), float(position.max())))
-    heights = [float(np.hypot(*(w.corners[3] - w.corners[0]))) for w in words]
+    spans, heights = _word_extents(corners, words)
     text_height = float(np.percentile(heights, 80))  # capitals and ascenders, not the x-height
     gaps = np.array([max(0.0, b[0] - a[1]) for a, b in zip(spans, spans[1:])])
     groups, current = [], [0]
@@ -78,14 +81,13 @@ def split_cells(line: ReadLine, gap_heights: float = GAP_HEIGHTS, gap_spaces: fl
         return [line]
     origin, unit, length = _along(corners)
     across = corners[3].astype(np.float64) - origin
-    extents = [((w.corners.astype(np.float64) - origin) @ unit) for w in words]
-    first, last = float(extents[0].min()), float(extents[-1].max())
-    heights = [float(np.hypot(*(w.corners[3] - w.corners[0]))) for w in words]
+    extents, heights = _word_extents(corners, words)
+    first, last = extents[0][0], extents[-1][1]
     margin = float(np.clip(min(first, length - last), 0.0, 0.5 * max(heights)))
     cells = []
     for group in groups:
-        start = 0.0 if group[0] == 0 else max(0.0, float(extents[group[0]].min()) - margin)
-        end = length if group[-1] == len(words) - 1 else min(length, float(extents[group[-1]].max()) + margin)
+        start = 0.0 if group[0] == 0 else max(0.0, extents[group[0]][0] - margin)
+        end = length if group[-1] == len(words) - 1 else min(length, extents[group[-1]][1] + margin)
         a, b = origin + start * unit, origin + end * unit
         cell_corners = np.array([a, b, b + across, a + across], np.float32)
         lo, hi = spans[group[0]][0], spans[group[-1]][1]
