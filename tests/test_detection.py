@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from ocrlite.datasets.page_sets import read_box_file, read_page_set
-from ocrlite.detection.postprocess import DetectorSettings, boxes_from_map, level_short_boxes, order_corners
+from ocrlite.detection.postprocess import (DetectorSettings, boxes_from_map, detect_boxes, level_short_boxes,
+                                          order_corners)
 from ocrlite.evaluation.pages import evaluate_pages
 from ocrlite.pages.learned import align_to, dominant_angle, read_page_learned, reading_order
 from ocrlite.pages.scoring import quad_iou, score_detection
@@ -31,6 +32,30 @@ def test_decoding_the_training_target_gives_back_the_lines():
     assert len(boxes) == 3 and min(scores) > 0.9
     for line in lines:
         assert max(quad_iou(line, b) for b in boxes) > 0.7
+
+
+@pytest.mark.parametrize("small_text, passes", [(12.0, 1), (16.0, 2)])
+def test_a_page_whose_first_pass_boxes_are_small_is_read_again_closer(small_text, passes):
+    """A phone photo: 44-pixel lines on a 4000-pixel page are 14 input pixels tall at the first pass's scale —
+    read as they are when ``small_text`` is 12, read again at a closer scale when it is 16."""
+    page_shape = (3000, 4000)
+    lines = [rect(1200, 400 + 120 * k, 1600, 44, 0) for k in range(8)]
+    inputs = []
+
+    def perfect_detector(x: np.ndarray) -> np.ndarray:  # the training target at the input's scale
+        inputs.append(x.shape)
+        scale = int((x[0, 0, 0] <= -0.999).sum()) / page_shape[1]  # black page columns (the padding is lighter)
+        shape = (x.shape[2] // 2, x.shape[3] // 2)
+        return make_targets(shape, [p * scale / 2 for p in lines], [False] * len(lines))[0]
+
+    settings = DetectorSettings(output_stride=2, small_text=small_text)
+    page = np.zeros(page_shape, np.uint8)
+    page[-1] = 255  # the padding takes the last row's value: light, so the page's width can be told from it
+    boxes, _ = detect_boxes(perfect_detector, page, settings)
+    assert len(inputs) == passes and (passes == 1 or inputs[1][3] > inputs[0][3])
+    assert len(boxes) == len(lines)
+    for line in lines:
+        assert max(quad_iou(line, b) for b in boxes) > 0.6
 
 
 def test_noise_maps_give_a_bounded_number_of_boxes():

@@ -10,7 +10,7 @@ import pytest
 
 from ocrlite.detection.postprocess import order_corners
 from ocrlite.pages.cells import cell_groups, split_cells
-from ocrlite.pages.learned import CROP_PAD_ALONG, crop_to_page, cut_line, cut_lines, read_page_learned
+from ocrlite.pages.learned import CROP_PAD_ACROSS, CROP_PAD_ALONG, crop_to_page, cut_line, cut_lines, read_page_learned
 from ocrlite.pages.stacked import split_stacked
 from ocrlite.pages.words import Word
 from ocrlite.recognition.decode import Prediction
@@ -54,7 +54,7 @@ def test_cutting_the_page_gives_one_crop_per_line_with_room_at_its_ends():
     assert len(boxes) == len(crops) == 3  # the stacked box as its two lines, then the single line
     for box, crop in zip(boxes, crops):
         length, height = np.hypot(*(box[1] - box[0])), np.hypot(*(box[3] - box[0]))
-        assert crop.shape[0] == pytest.approx(height, abs=1)
+        assert crop.shape[0] == pytest.approx(height * (1 + 2 * CROP_PAD_ACROSS), abs=1)
         assert crop.shape[1] == pytest.approx(length + 2 * CROP_PAD_ALONG * height, abs=1)
     np.testing.assert_array_equal(crops[2], cut_line(page.image, single))
 

@@ -32,8 +32,10 @@ class DetectorSettings:
         max_side: the page is scaled so its longer side is at most this many pixels (never enlarged
             beyond ``max_scale`` of its size), then padded to a multiple of 32.
         small_text, good_text, max_side_large: when the first pass finds no line, lines under
-            ``small_text`` input pixels tall, or blobs rather than lines (most of the boxes' area in boxes
-            shorter than twice their height or taller than six good lines: dense small lines run together) on a page it shrank, a second pass reads it at the scale
+            ``small_text`` input pixels tall (boxes: the text and its margin), or blobs rather than lines (most
+            of the boxes' area in boxes shorter than twice their height or taller than six good lines, or
+            most of the map's text area in no box: dense small lines run together) on a page it shrank, a
+            second pass reads it at the scale
             that makes them ``good_text`` tall (the height training drew most), longer side at most
             ``max_side_large`` — a phone photo of a whole A4 page has 8-pixel text at 1280.
         output_stride: input pixels per map cell.
@@ -227,14 +229,18 @@ def detect_boxes(probability, gray: np.ndarray, settings: DetectorSettings) -> t
         gray: the page, ``(H, W)`` uint8.
     """
     x, scale = resize_for_detector(gray, settings)
-    boxes, scores, regions = _regions_from_map(probability(x), scale, settings, gray.shape)
+    prob = probability(x)
+    boxes, scores, regions = _regions_from_map(prob, scale, settings, gray.shape)
     if scale >= 1.0:
         return _levelled(boxes, regions, gray.shape), scores
     sides = [sorted((np.hypot(*(b[1] - b[0])), np.hypot(*(b[3] - b[0])))) for b in boxes]
     median = float(np.median([s[0] for s in sides])) * scale if sides else 0.0
     area = sum(s[0] * s[1] for s in sides)
     blob_area = sum(s[0] * s[1] for s in sides if s[1] < 2 * s[0] or s[0] * scale > 6 * settings.good_text)
-    blobs = bool(sides) and blob_area > 0.5 * area
+    # Text the map saw but no box kept (regions too faint to score: lines too small to tell apart, run
+    # together) counts as blobs too: the boxes kept, grown past their regions, cover less than half of it.
+    seen = float((prob > settings.threshold).sum()) * (settings.output_stride / scale) ** 2
+    blobs = (bool(sides) and blob_area > 0.5 * area) or area < 0.5 * seen
     if boxes and median >= settings.small_text and not blobs:
         return _levelled(boxes, regions, gray.shape), scores
     # Too small to read well, or blobs rather than lines (small dense lines run together): look closer.

@@ -40,9 +40,9 @@ LINE_FLIP_MARGIN = 0.15
 #: Margin added before and after a box's text when it is cut out, in box heights (the recognizer was trained
 #: on lines with about this much room at their ends, as the classic finder cuts them)…
 CROP_PAD_ALONG = 0.3
-#: …and above and below it: none, as the detector's box already holds the line's margin (more lets the
-#: neighbouring lines in; chosen on training receipts, turned receipts and training-font scenes).
-CROP_PAD_ACROSS = 0.0
+#: …and above and below it: a little, as the detector's box already holds most of the line's margin (more lets
+#: the neighbouring lines in; chosen by page CER on training receipts, turned receipts and training-side scenes).
+CROP_PAD_ACROSS = 0.05
 #: A detector box's height in cap heights of its text (the box holds ascenders, descenders and a margin).
 TEXT_IN_BOX = 0.6
 
