@@ -13,7 +13,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         help="train the learned line detector for pages (DB on a light backbone)",
         description="Train the learned page line detector on synthetic scenes (pages on drawn backgrounds, turned, "
         "warped, lit and damaged) and, with --pages, real annotated scans. Resumable: stop it any time "
-        "(Ctrl-C saves last.pt) and continue with --resume. Then `ocrlite export --weights RUN/best.pt --out detector.onnx`.")
+        "(Ctrl-C saves last.pt) and continue with --resume. Then `ocrlite export --weights RUN/best.pt --out detector.onnx` "
+        "(fp32, the run's default box decoding); from a source checkout, `python scripts/ship/ship_detector.py RUN/last.pt "
+        "--pages TRAINING_PAGES --out detector.onnx` tunes the decoding on training pages and writes int8.")
     p.add_argument("--out", default="runs/detector", help="run folder (best.pt, last.pt, metrics.jsonl)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     p.add_argument("--init", metavar="CHECKPOINT", default=None,

@@ -123,6 +123,13 @@ def dominant_angle(boxes: list[np.ndarray]) -> float:
     return angle if angle > -90 else angle + 180
 
 
+def page_to_text_frame(angle: float) -> np.ndarray:
+    """``(2, 2)`` rotation taking page points (row vectors, ``points @ R.T``) into the frame where text along
+    ``angle`` degrees runs left to right; ``@ R`` takes them back."""
+    a = math.radians(angle)
+    return np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])
+
+
 #: A short box takes the text axis of this many nearest line boxes (perspective and curl turn the axis
 #: across a page).
 AXIS_NEIGHBOURS = 3
@@ -158,8 +165,7 @@ def level_short_boxes(boxes: list[np.ndarray], regions: list[np.ndarray]) -> lis
             if min(off, 90.0 - off) <= LEVEL_TOLERANCE:
                 out.append(box)
                 continue
-            a = math.radians(axis)
-            to_text = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])  # page → text frame
+            to_text = page_to_text_frame(axis)
             upright = region.astype(np.float64) @ to_text.T
             (x0, y0), (x1, y1) = upright.min(0), upright.max(0)
             rect = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]) @ to_text  # back to the page

@@ -19,7 +19,7 @@ import math
 import cv2
 import numpy as np
 
-from ocrlite.detection.postprocess import LINE_ASPECT, dominant_angle
+from ocrlite.detection.postprocess import LINE_ASPECT, dominant_angle, page_to_text_frame
 from ocrlite.pages.cells import split_cells
 from ocrlite.pages.finder import LineBox, xy_cut_order
 from ocrlite.pages.long_lines import CropReading, read_crops_located
@@ -119,8 +119,7 @@ def reading_order(corners: list[np.ndarray], angle: float) -> list[int]:
     one after the other, everything else in rows top to bottom, each left to right."""
     if not corners:
         return []
-    a = math.radians(angle)
-    rot = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])  # page → upright frame
+    rot = page_to_text_frame(angle)
     upright = [c.astype(np.float64) @ rot.T for c in corners]
     boxes = np.array([[u[:, 0].min(), u[:, 1].min(), u[:, 0].max(), u[:, 1].max()] for u in upright])
     heights = [max(float(np.hypot(*(c[3] - c[0]))), 1.0) for c in corners]
