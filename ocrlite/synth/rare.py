@@ -8,11 +8,13 @@ the common neighbour of a rare letter as its prior and writes "hötel" or "Noêl
 and the common punctuation), then writes it the way print uses it:
 
 * an accented or special letter: real words that contain it (from the language word lists, names and
-  prose of every language, indexed once), next to words that contain its *siblings* — the letters with
+  prose of every language, and a list of words for the letters none of those holds — ``Ålesund``,
+  ``Guðrún``, ``Škoda`` —, indexed once), next to words that contain its *siblings* — the letters with
   the same base (``ê`` beside ``é è ë e``) — so the line itself asks the model to tell them apart;
   upper-case targets come from upper-cased words;
-* quotes, dashes, the ellipsis, the interpunct and signs: a template of their use (``„Wort“``,
-  ``l’hôtel``, ``10–20``, ``word — word``, ``et puis…``, ``N·m``, ``£12.50``).
+* quotes, dashes, the ellipsis, the interpunct, signs and the letters that print as signs (``ª º µ``): a
+  template of their use (``„Wort“``, ``l’hôtel``, ``10–20``, ``word — word``, ``et puis…``, ``N·m``,
+  ``£12.50``, ``1ª``, ``5 µm``).
 
 A line joins two to five such pieces (one target each). Everything is drawn from the ``rng`` given.
 """
@@ -34,6 +36,9 @@ CLOSERS = {v: k for k, v in PAIRS.items()}
 
 #: Characters every other source draws often enough: letters, digits and the common punctuation.
 COMMON = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-()/%")
+#: Letters by Unicode that print as signs: the ordinal indicators after a number (``1ª``, ``2º``) and the micro
+#: sign before a unit (``5 µm``) — written in those contexts, not searched for in words.
+SIGN_LETTERS = frozenset("ªºµ")
 
 
 def base_letter(char: str) -> str:
@@ -101,7 +106,8 @@ class RareCharLines:
 
     def piece(self, target: str, rng: Rng) -> str:
         """A few words that write ``target`` once or more, the way it is printed."""
-        text = self._letter_piece(target, rng) if target.isalpha() else self._sign_piece(target, rng)
+        is_letter = target.isalpha() and target not in SIGN_LETTERS
+        text = self._letter_piece(target, rng) if is_letter else self._sign_piece(target, rng)
         return "".join(c for c in text if c in self.chars)
 
     # ---------------------------------------------------------------- letters
@@ -158,6 +164,8 @@ class RareCharLines:
             return f"{n()}{sign}" + (f" {w()}" if rng.random() < 0.5 else "")
         if sign in "ª":
             return f"{n()}{sign} {w()}"
+        if sign == "µ":
+            return f"{n()} {sign}{rng.choice(['m', 'g', 's', 'l', 'F', 'V', 'A', 'mol'])}"
         if sign in "¹²³":
             return f"{w()}{sign}" if rng.random() < 0.5 else f"m{sign}"
         if sign in "!?¡¿":

@@ -25,6 +25,9 @@ from ocrlite.synth.rare import RareCharLines
 from ocrlite.synth.typeset import typeset
 
 LANG_DIR = CORPUS_DIR / "lang"
+#: Words and names holding the letters of charset v2 that no shipped language text holds (one per line, ``#``
+#: comments): without them the ``rare_chars`` source could only set those letters alone between words.
+RARE_LETTER_WORDS = CORPUS_DIR / "rare_letter_words.txt"
 #: Sources that draw on the European-language texts.
 EUROPEAN_SOURCES = frozenset({"eu_prose", "eu_names", "locale_amount", "signs", "smallcap_heading", "eu_phrase",
                               "rare_chars"})
@@ -381,8 +384,11 @@ class TextSampler:
         return self._rare.line(rng, min(self.max_length, 72))
 
     def _rare_vocabulary(self) -> list[str]:
-        """Every word the sampler knows: English and European word lists, names, and the prose of each language."""
+        """Every word the sampler knows: English and European word lists, names, the prose of each language, and
+        :data:`RARE_LETTER_WORDS` (words for the charset letters none of those texts holds: å, æ, ð, þ, š, ž …)."""
         vocabulary = set(self.words)
+        if RARE_LETTER_WORDS.is_file():
+            vocabulary.update(w for w in load_words(str(RARE_LETTER_WORDS)) if not w.startswith("#"))
         for texts in self.languages:
             vocabulary.update(texts.words)
             for values in texts.names.values():
