@@ -2,6 +2,7 @@
 
 import csv
 
+import cv2
 import numpy as np
 import pytest
 
@@ -125,3 +126,29 @@ def test_every_text_source_survives_a_prose_file_of_punctuation(tmp_path):
     for _ in range(500):
         text = sampler.sample(rng)
         assert text and len(text) <= sampler.max_length
+
+
+@pytest.mark.parametrize("face, dotted", [("BebasNeue-Thin.otf", False), ("Cantarell-Thin.otf", False),
+                                          ("Roboto-Light.ttf", True), ("DejaVuSans.ttf", True)])
+def test_dot_matrix_print_keeps_the_glyphs(face, dotted):
+    """With a fixed coverage threshold a thin face came out of dot-matrix print as a blank line still labelled
+    with its text. Now most of the cells the ink touches keep a dot, and a hairline face is not dotted."""
+    from PIL import Image, ImageDraw
+
+    from ocrlite.synth.render import dot_matrix
+
+    if not (FONT_DIR / face).is_file():
+        pytest.skip(f"{face} is not in this font library")
+    image = Image.new("L", (520, 60), 0)
+    ImageDraw.Draw(image).text((5, 10), "HAMBURG 1234 geïntegreerd", font=get_font(str(FONT_DIR / face), 28), fill=255)
+    mask = np.asarray(image, np.float32) / 255
+    near_ink = cv2.dilate((mask > 0.05).astype(np.uint8), np.ones((11, 11), np.uint8)) > 0  # within a dot cell
+    for seed in range(8):
+        dots = dot_matrix(mask, np.random.default_rng(seed), 28)
+        assert dots.shape == mask.shape
+        if not dotted:
+            np.testing.assert_array_equal(dots, mask)
+            continue
+        assert set(np.unique(dots)) == {0.0, 1.0}
+        assert dots[near_ink].sum() >= 0.35 * (mask > 0.05).sum(), seed  # the text is still there…
+        assert dots[~near_ink].sum() == 0  # …and nothing is drawn away from it

@@ -192,14 +192,38 @@ def smooth_noise(rng: Rng, shape: tuple[int, int], cell: float) -> np.ndarray:
     return np.clip(cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
 
 
+#: Dot-matrix print keeps at least this share of the grid cells the glyphs touch: a thin face (a hairline
+#: covers a tenth of a cell) would otherwise lose nearly every dot and leave a labelled line with no text.
+DOT_MATRIX_MIN_KEPT = 0.6
+#: …and a face whose mean stroke is thinner than this share of its size (a Thin or hairline face: 0.01–0.03;
+#: Regular ≈ 0.09) is not printed as dots at all: its dots, however chosen, do not make letters.
+DOT_MATRIX_MIN_STROKE = 0.03
+
+
 def dot_matrix(mask: np.ndarray, rng: Rng, em: float) -> np.ndarray:
-    """Re-draw the ink as dots on a grid, like a 7×9 dot-matrix or low-res thermal print head."""
+    """Re-draw the ink as dots on a grid, like a 7×9 dot-matrix or low-res thermal print head.
+
+    A cell gets a dot when the ink covers more than a drawn share of it (0.3–0.5), lowered where need be so
+    that at least :data:`DOT_MATRIX_MIN_KEPT` of the cells the ink touches keep theirs (the print head draws
+    every dot of a glyph's design, whatever the face's weight). A hairline face (mean stroke under
+    :data:`DOT_MATRIX_MIN_STROKE` of ``em``) is returned as it is.
+    """
     pitch = max(2, int(round(em * rng.uniform(0.085, 0.14))))
     h, w = mask.shape
+    contours, _ = cv2.findContours((mask > 0.2).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    stroke = 2.0 * float(mask.sum()) / perimeter if perimeter > 0 else 0.0  # mean stroke width (area / half outline)
+    if stroke < DOT_MATRIX_MIN_STROKE * em:  # a hairline face: its dots would not make letters
+        return mask
     gh, gw = -(-h // pitch), -(-w // pitch)
     padded = np.zeros((gh * pitch, gw * pitch), np.float32)
     padded[:h, :w] = mask
-    cells = padded.reshape(gh, pitch, gw, pitch).mean(axis=(1, 3)) > rng.uniform(0.3, 0.5)
+    coverage = padded.reshape(gh, pitch, gw, pitch).mean(axis=(1, 3))
+    threshold = rng.uniform(0.3, 0.5)
+    inked = coverage[coverage > 0.05]
+    if inked.size:
+        threshold = min(threshold, float(np.quantile(inked, 1.0 - DOT_MATRIX_MIN_KEPT)))
+    cells = coverage > threshold
     yy, xx = np.mgrid[:pitch, :pitch] + 0.5 - pitch / 2
     radius = pitch * rng.uniform(0.38, 0.6)
     dot = (np.sqrt(yy**2 + xx**2) <= radius).astype(np.float32)
