@@ -8,7 +8,8 @@ import pytest
 from ocrlite.recognition.charset import CHARSET_V2, Charset
 from ocrlite.synth.fonts import FONT_DIR, _measure_coverage, look_alike_of
 from ocrlite.synth.generator import GeneratorConfig, LineGenerator, drawable_text
-from ocrlite.synth.rare import COMMON, SIGN_LETTERS, RareCharLines, base_letter, rare_targets
+from ocrlite.synth.rare import (COMMON, SIGN_LETTERS, RareCharLines, base_letter, load_target_weights,
+                                rare_targets)
 from ocrlite.synth.text import SOURCE_WEIGHTS, TextSampler
 
 VOCABULARY = ["hôtel", "été", "père", "fête", "Noël", "naïve", "maïs", "ìsola", "così", "año", "Straße", "plain", "words"]
@@ -54,6 +55,28 @@ def test_every_letter_of_the_charset_is_written_inside_shipped_words():
             piece = lines.piece(sign, rng)
             before = piece[: piece.index(sign)].rstrip()
             assert before and before[-1].isdigit(), piece
+
+
+def test_target_weights_draw_the_heavier_characters_more_often(tmp_path):
+    table = tmp_path / "weights.tsv"
+    table.write_text("# a comment\nchar\tcount\trecall\tweight\nï\t10\t0.2\t5\n€\t10\t1.0\t1\n", encoding="utf-8")
+    weights = load_target_weights(table)
+    assert weights == {"ï": 5.0, "€": 1.0}
+    lines = RareCharLines(CHARSET_V2, VOCABULARY, weights)
+    rng = np.random.default_rng(2)
+    drawn = Counter("".join(lines.line(rng) for _ in range(2000)))
+    assert drawn["ï"] >= 2.5 * drawn["€"], (drawn["ï"], drawn["€"])  # 5 : 1 by weight, ï also in sibling words
+    table.write_text("ï\tmany\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="weights.tsv:1"):
+        load_target_weights(table)
+
+
+def test_the_shipped_target_weights_cover_the_rare_characters():
+    from ocrlite.synth.text import RARE_TARGET_WEIGHTS
+
+    weights = load_target_weights(RARE_TARGET_WEIGHTS)
+    assert set(weights) == set(rare_targets(CHARSET_V2))
+    assert all(1.0 <= w <= 5.0 for w in weights.values())
 
 
 def test_the_mix_draws_rare_characters_far_more_often():

@@ -21,7 +21,8 @@ A line joins two to five such pieces (one target each). Everything is drawn from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -41,6 +42,27 @@ COMMON = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 SIGN_LETTERS = frozenset("ªºµ")
 
 
+def load_target_weights(path: str | Path) -> dict[str, float]:
+    """``char<TAB>…<TAB>weight`` rows of a target-weight table (``# `` comment lines and a ``char`` header skipped).
+
+    Raises:
+        ValueError: a row that is not one character and a non-negative number (names the file and line).
+    """
+    weights: dict[str, float] = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("# ") or line.startswith("char\t"):  # "#\t…" is the row of "#"
+            continue
+        fields = line.split("\t")
+        try:
+            weight = float(fields[-1])
+        except ValueError:
+            weight = -1.0
+        if len(fields) < 2 or len(fields[0]) != 1 or not weight >= 0.0:
+            raise ValueError(f"{path}:{number}: expected a character, a tab and a non-negative weight")
+        weights[fields[0]] = weight
+    return weights
+
+
 def base_letter(char: str) -> str:
     """The letter under a diacritic (``ê`` → ``e``, ``Ç`` → ``C``); the character itself when it has none."""
     plain = look_alike_of(char) if char.isalpha() else None
@@ -58,11 +80,17 @@ class RareCharLines:
     Args:
         charset_chars: the characters lines may use (a line never holds another).
         vocabulary: words to find letters in (word lists, names, prose words of every language).
+        target_weights: how much more often to draw some targets (target → weight; 1 where unlisted): the
+            characters a model still misreads drawn more (:func:`load_target_weights`).
     """
 
-    def __init__(self, charset_chars: str, vocabulary: Iterable[str]) -> None:
+    def __init__(self, charset_chars: str, vocabulary: Iterable[str],
+                 target_weights: Mapping[str, float] | None = None) -> None:
         self.chars = frozenset(charset_chars)
         self.targets = rare_targets(charset_chars)
+        weights = np.array([max(float((target_weights or {}).get(c, 1.0)), 0.0) for c in self.targets], np.float64)
+        #: how often each target is drawn (uniform, or by ``target_weights``: target → weight, 1 where unlisted)
+        self.target_p = weights / weights.sum() if weights.size and weights.sum() > 0 else None
         index: dict[str, set[str]] = {}
         plain: set[str] = set()
         for raw in vocabulary:
@@ -89,14 +117,14 @@ class RareCharLines:
 
     # ---------------------------------------------------------------- public
     def line(self, rng: Rng, max_chars: int = 72) -> str:
-        """Two to five pieces, each writing one uniformly drawn target, joined as running text ("" for a
+        """Two to five pieces, each writing one drawn target (:attr:`target_p`), joined as running text ("" for a
         charset without rare characters: the sampler then draws a random string)."""
         if not self.targets:
             return ""
         pieces: list[str] = []
         length = 0
         for _ in range(int(rng.integers(2, 6))):
-            target = self.targets[int(rng.integers(len(self.targets)))]
+            target = self.targets[int(rng.choice(len(self.targets), p=self.target_p))]
             piece = self.piece(target, rng)
             if pieces and length + len(piece) + 1 > max_chars:
                 break

@@ -21,13 +21,16 @@ from ocrlite.utils.limits import read_text_capped
 from ocrlite.utils.resources import CORPUS_DIR  # ocrlite/data/corpus, or $OCRLITE_CORPUS_DIR
 from ocrlite.synth import documents, european
 from ocrlite.synth.prose import load_prose, prose_line
-from ocrlite.synth.rare import RareCharLines
+from ocrlite.synth.rare import RareCharLines, load_target_weights
 from ocrlite.synth.typeset import typeset
 
 LANG_DIR = CORPUS_DIR / "lang"
 #: Words and names holding the letters of charset v2 that no shipped language text holds (one per line, ``#``
 #: comments): without them the ``rare_chars`` source could only set those letters alone between words.
 RARE_LETTER_WORDS = CORPUS_DIR / "rare_letter_words.txt"
+#: How much more often the ``rare_chars`` source draws each character the shipped default still misreads
+#: (``char<TAB>…<TAB>weight``; built by ``scripts/data/rare_target_weights.py``; absent: uniform).
+RARE_TARGET_WEIGHTS = CORPUS_DIR / "rare_target_weights.tsv"
 #: Sources that draw on the European-language texts.
 EUROPEAN_SOURCES = frozenset({"eu_prose", "eu_names", "locale_amount", "signs", "smallcap_heading", "eu_phrase",
                               "rare_chars"})
@@ -380,7 +383,8 @@ class TextSampler:
     def rare_chars(self, rng: Rng) -> str:
         """Rare characters in real words and printed contexts (:mod:`ocrlite.synth.rare`)."""
         if self._rare is None:
-            self._rare = RareCharLines(self.charset.chars, self._rare_vocabulary())
+            weights = load_target_weights(RARE_TARGET_WEIGHTS) if RARE_TARGET_WEIGHTS.is_file() else None
+            self._rare = RareCharLines(self.charset.chars, self._rare_vocabulary(), weights)
         return self._rare.line(rng, min(self.max_length, 72))
 
     def _rare_vocabulary(self) -> list[str]:
