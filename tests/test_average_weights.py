@@ -51,3 +51,27 @@ def test_checkpoints_of_different_networks_are_refused(trained_checkpoint):
     other["charset"] = base["charset"][:-1]
     with pytest.raises(ValueError, match="charset"):
         tool.average([base, other], [1.0, 1.0])
+
+
+def test_layer_weights_mix_each_part_of_the_network_by_its_own_share(trained_checkpoint, tmp_path):
+    tool = _average_module()
+    base = read_checkpoint(trained_checkpoint)
+    first, second = _shifted(base, 0.0), _shifted(base, 1.0)
+    mix = tool.average([first, second], [1.0, 1.0], {"backbone": 0.25, "head": 1.0})
+    for name, tensor in base["state_dict"].items():
+        if not tensor.is_floating_point():
+            continue
+        expected = 0.25 if name.startswith("backbone") else 1.0 if name.startswith("head") else 0.5
+        torch.testing.assert_close(mix["state_dict"][name], tensor.float() + expected, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="matches no tensor; prefixes in this network: backbone"):
+        tool.average([first, second], [1.0, 1.0], {"backbon.": 0.5})
+    with pytest.raises(ValueError, match="exactly two"):
+        tool.average([first, second, base], [1.0, 1.0, 1.0], {"head": 0.5})
+
+    out = tmp_path / "mix.pt"
+    assert tool.main([str(trained_checkpoint), str(trained_checkpoint), "--out", str(out),
+                      "--layer-weights", "backbone=0.2", "head=0.7"]) == 0
+    assert read_checkpoint(out)["train"]["layer_weights"] == {"backbone": 0.2, "head": 0.7}
+    with pytest.raises(SystemExit):
+        tool.main([str(trained_checkpoint), str(trained_checkpoint), "--out", str(tmp_path / "bad.pt"),
+                   "--layer-weights", "head=1.5"])
