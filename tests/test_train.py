@@ -329,3 +329,31 @@ def test_stopping_the_data_workers_never_raises_worker_killed():
         assert batches._worker_pids_set is False
         time.sleep(0.2)  # a SIGCHLD handler still watching would raise here
         assert not any(w.is_alive() for w in workers)
+
+
+def test_freeze_backbone_trains_only_the_sequence_layers_and_resumes_exactly(tmp_path):
+    train(tiny_cfg(tmp_path / "base", steps=3, val_every=3))
+    init = tmp_path / "base" / "last.pt"
+    start = read_checkpoint(init)["state_dict"]
+    cfg = dict(init=str(init), freeze=["backbone"], lr=3e-3)
+    train(tiny_cfg(tmp_path / "ft", **cfg))
+    tuned = read_checkpoint(tmp_path / "ft" / "last.pt")
+    assert tuned["train"]["freeze"] == ["backbone"]
+    backbone = [k for k in start if k.startswith("backbone.")]
+    assert any("running_mean" in k for k in backbone)  # batch-norm statistics are checked too
+    for k in backbone:
+        assert torch.equal(start[k], tuned["state_dict"][k]), k
+    moved = [k for k in start if k.startswith(("neck.", "head.")) and not torch.equal(start[k], tuned["state_dict"][k])]
+    assert len(moved) >= 2, moved
+    train(tiny_cfg(tmp_path / "ft2", **cfg), stop_at=7)  # stopped and resumed: the same weights as in one go
+    train(tiny_cfg(tmp_path / "ft2", steps=None), resume=True)
+    again = read_checkpoint(tmp_path / "ft2" / "last.pt")["state_dict"]
+    for k, v in tuned["state_dict"].items():
+        assert torch.allclose(v.float(), again[k].float(), atol=1e-6), k
+
+
+def test_freeze_names_the_parts_it_knows_and_needs_an_init(tmp_path):
+    with pytest.raises(ValueError, match="choose from backbone, neck"):
+        Trainer(tiny_cfg(tmp_path / "a", init="default", freeze=["convs"]))
+    with pytest.raises(ValueError, match="give --init"):
+        Trainer(tiny_cfg(tmp_path / "b", freeze=["backbone"]))

@@ -64,6 +64,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW; linear warm-up, then cosine to 2 %%)")
     p.add_argument("--warmup", type=at_least(0), default=300, help="linear warm-up steps (cut to a tenth of a shorter run)")
     p.add_argument("--init", default=None, metavar="CHECKPOINT", help="fine-tune from this checkpoint, or a shipped model by name (default, fast)")
+    p.add_argument("--freeze", nargs="+", default=[], metavar="PART",
+                   help="with --init: keep these parts as the init model made them (weights and batch-norm "
+                   "statistics): backbone, neck (the BiLSTM); the output layer always trains. "
+                   "--freeze backbone teaches the sequence layers without moving the features")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR/last.pt")
     p.add_argument("--stop-at", type=at_least(1), default=None, metavar="STEP",
                    help="stop at this step with a resumable last.pt (the LR schedule still targets --steps)")
@@ -108,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             val=args.val, val_every=args.val_every, val_size=args.val_size, save_every=args.save_every,
             lr=args.lr, warmup=args.warmup, seed=args.seed, threads=args.threads, workers=args.workers,
             bf16=args.bf16, init=args.init, max_width=args.max_width, fonts=args.fonts,
-            strength=args.strength, device=args.device,
+            strength=args.strength, device=args.device, freeze=list(dict.fromkeys(args.freeze)),
         )
         if not 0.0 <= cfg.synth_ratio <= 1.0:
             raise ValueError(f"--synth-ratio must be in [0, 1], got {cfg.synth_ratio}")

@@ -54,9 +54,15 @@ class TrainConfig:
     device: str = "cpu"
     fold_case_val: bool = True
     train_case: str = "auto"  # auto | exact | folded: how --train-data labels' letter case is read
+    # Parts of the network kept as --init made them (weights and batch-norm statistics): see FREEZABLE.
+    freeze: list[str] = field(default_factory=list)
 
 
 TRAIN_CASE_CHOICES = ("auto", "exact", "folded")
+#: Parts of the CRNN a fine-tune can keep fixed: the convolutional backbone and the BiLSTM ("neck"); the output
+#: layer always trains. Freezing the backbone teaches the sequence layers a new prior (rare letters) without moving
+#: the features other domains are read by (real receipts; weights/README.md, issue 39).
+FREEZABLE = ("backbone", "neck")
 
 
 def validate_config(cfg: TrainConfig) -> None:
@@ -77,6 +83,11 @@ def validate_config(cfg: TrainConfig) -> None:
             raise ValueError(f"{option} must be >= 0, got {value}")
     if cfg.train_case not in TRAIN_CASE_CHOICES:
         raise ValueError(f"--train-case must be one of {', '.join(TRAIN_CASE_CHOICES)}, got {cfg.train_case!r}")
+    bad = [part for part in cfg.freeze if part not in FREEZABLE]
+    if bad:
+        raise ValueError(f"--freeze {bad[0]!r}: choose from {', '.join(FREEZABLE)} (the output layer always trains)")
+    if cfg.freeze and not cfg.init:
+        raise ValueError("--freeze keeps parts of the network as --init made them: give --init CHECKPOINT")
     if not (math.isfinite(cfg.lr) and cfg.lr > 0):
         raise ValueError(f"--lr must be a positive number, got {cfg.lr}")
     if not (math.isfinite(cfg.strength) and cfg.strength >= 0):

@@ -109,7 +109,13 @@ class Trainer(RunFolder, Validation):
         if init_state is not None:
             state = transfer_charset_rows(init_state[0], init_state[1], self.charset, self.model.head.fc)
             self.model.load_state_dict(state)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        for part in cfg.freeze:  # kept as --init made them: no gradient, batch-norm statistics fixed (train_mode)
+            getattr(self.model, part).requires_grad_(False)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        if cfg.freeze:
+            _log(f"--freeze {' '.join(cfg.freeze)}: training {sum(p.numel() for p in trainable) / 1e6:.2f} M of "
+                 f"{count_parameters(self.model) / 1e6:.2f} M parameters")
+        self.optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
         if resume_state is not None:
             self._restore(resume_state)
         self.ddp_model: nn.Module = self.model
@@ -124,6 +130,12 @@ class Trainer(RunFolder, Validation):
             self.real += self._mark_case(s, lines)
         self.case_pairs = case_pairs(self.charset)
         self.val_sets = self._build_val_sets() if self.rank == 0 else {}
+
+    def train_mode(self) -> None:
+        """Put the model in training mode, its ``--freeze`` parts in eval mode (batch norm keeps its statistics)."""
+        self.model.train()
+        for part in self.cfg.freeze:
+            getattr(self.model, part).eval()
 
     def _mark_case(self, name: str, lines: list[LabeledLine]) -> list[LabeledLine]:
         """Flag a set's lines as case-folded (``--train-case``; ``auto`` looks at the labels) and log it."""
@@ -179,7 +191,7 @@ class Trainer(RunFolder, Validation):
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         lap("backward")
-        nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+        nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], self.cfg.clip)
         self.optimizer.step()
         value = float(loss.detach())
         lap("optimizer")
@@ -213,7 +225,7 @@ class Trainer(RunFolder, Validation):
         loss_avg = None
         window_samples, window_start = 0, time.perf_counter()
         last_metrics: dict[str, Any] = {}
-        self.model.train()
+        self.train_mode()
         batches = iter(self.loader())
         try:
             for batch in batches:

@@ -69,7 +69,7 @@ class Validation:
         for name, (images, truths, fold) in self.val_sets.items():
             scores, _, _ = evaluate_prepared(rec, images, truths, batch_size=batch_size, fold_case=fold)
             result[name] = {"cer": round(scores.cer, 5), "accuracy": round(scores.accuracy, 4), "lines": scores.lines}
-        self.model.train()
+        self.train_mode()
         release_memory()
         return result
 
