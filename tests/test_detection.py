@@ -245,3 +245,25 @@ def test_detector_exports_to_onnx_and_reads_like_torch(tmp_path):
         expected = model(torch.from_numpy(x))[0, 0].numpy()
     assert prob.shape == expected.shape and np.abs(prob - expected).max() < 1e-3
     assert math.isclose(scale, min(det.settings.max_scale, det.settings.max_side / 300))
+
+
+def test_detector_training_receipts_draw_separate_fields_each_in_its_own_box():
+    from ocrlite.recognition.charset import CHARSET_V2, Charset
+    from ocrlite.synth.fonts import FONT_DIR
+    from ocrlite.synth.pages import PageRenderer
+
+    renderer = PageRenderer(str(FONT_DIR), charset=Charset(CHARSET_V2), receipt_fields=True)
+    lone, rows_checked = 0, 0
+    for seed in range(3):
+        page = renderer.render(np.random.default_rng(seed), layout="receipt", skew=0.0, degrade=False)
+        boxes = [(text, q[:, 0].min(), q[:, 0].max(), q[:, 1].min(), q[:, 1].max()) for text, q in page.lines]
+        lone += sum(len(text) == 1 and text.isdigit() for text, *_ in boxes)
+        for i, (_, x0, x1, y0, y1) in enumerate(boxes):  # boxes on one row never touch: a gap ≥ a space
+            for _, u0, u1, v0, v1 in boxes[i + 1:]:
+                if min(y1, v1) - max(y0, v0) > 0.5 * min(y1 - y0, v1 - v0):
+                    rows_checked += 1
+                    assert max(x0, u0) - min(x1, u1) > 0.3 * min(y1 - y0, v1 - v0)
+    assert lone >= 3 and rows_checked >= 20
+    plain = PageRenderer(str(FONT_DIR), charset=Charset(CHARSET_V2))
+    page = plain.render(np.random.default_rng(0), layout="receipt", skew=0.0, degrade=False)
+    assert not any(len(text) == 1 and text.isdigit() for text, _ in page.lines)  # off: the pages drawn before

@@ -74,7 +74,7 @@ class DetectorSamples(IterableDataset):
         if self._renderer is None:
             from ocrlite.synth.fonts import FONT_DIR
 
-            self._renderer = PageRenderer(self.fonts or str(FONT_DIR), charset=Charset(CHARSET_V2))
+            self._renderer = PageRenderer(self.fonts or str(FONT_DIR), charset=Charset(CHARSET_V2), receipt_fields=True)
         return self._renderer
 
     def _real(self, rng: np.random.Generator) -> tuple[np.ndarray, list[np.ndarray], list[bool]]:
