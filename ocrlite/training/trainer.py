@@ -191,7 +191,7 @@ class Trainer(RunFolder, Validation):
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         lap("backward")
-        nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], self.cfg.clip)
+        nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)  # frozen parts have no grad: skipped
         self.optimizer.step()
         value = float(loss.detach())
         lap("optimizer")
