@@ -137,7 +137,7 @@ def _light(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         a = rng.uniform(0, 2 * np.pi)
         side = (xx - rng.uniform(0, w)) * np.cos(a) + (yy - rng.uniform(0, h)) * np.sin(a)
         soft = rng.uniform(2, 40)
-        gain *= 1 - rng.uniform(0.2, 0.55) / (1 + np.exp(-side / soft))
+        gain *= 1 - rng.uniform(0.2, 0.55) * (0.5 + 0.5 * np.tanh(side / (2 * soft)))  # a sigmoid that cannot overflow
     return image * gain
 
 
