@@ -69,15 +69,18 @@ def test_plot_shows_each_model_once_at_the_predict_engine_and_keeps_peers():
 
     rows = []
     for name, speed in [("default", 40), ("default (onnx int8)", 280), ("mobilenet", 60), ("mobilenet (onnx)", 300),
-                        ("squeezenet", 80), ("tesseract 5.5.4", 110), ("PP-OCRv4 (rapidocr 1.4.4)", 50)]:
+                        ("squeezenet", 80), ("Tesseract 5.5.4 (eng)", 110), ("Tesseract 5.5.4 (Latin)", 90),
+                        ("PP-OCRv4 (rapidocr 1.4.4)", 50)]:
         row = BenchRow(name)
         row.sets["s"] = {"cer": 0.05, "accuracy": 0.5, "lines_s_b1": speed, "lines_s_b32": speed}
         rows.append(row)
     points = {label: (x, peer) for label, x, _, peer in plot_points(rows, "s")}
     assert points["default"] == (280, False) and points["mobilenet"] == (300, False)
     assert points["squeezenet"] == (80, False)  # no ONNX row: shown at torch
-    assert points["tesseract 5.5.4"][1] and points["PP-OCRv4 (rapidocr 1.4.4)"][1]
-    assert len(points) == 5
+    # peers keep their whole names (two Tesseract models stay apart) and are drawn as peers
+    assert points["Tesseract 5.5.4 (eng)"][1] and points["Tesseract 5.5.4 (Latin)"][1]
+    assert points["PP-OCRv4 (rapidocr 1.4.4)"][1]
+    assert len(points) == 6
 
 
 def test_ppocr_peer_reads_lines_when_installed(tmp_path):

@@ -66,7 +66,7 @@ def _crowding(points: list[tuple[str, float, float]], i: int) -> int:
     return sum(abs(px - x) < 0.25 * dx and abs(py - y) < 0.05 * dy for _, px, py in points[:i])
 
 
-PEER_PREFIXES = ("tesseract", "PP-OCR")
+PEER_PREFIXES = ("tesseract", "pp-ocr")  #: peers' row names start so (case ignored: "Tesseract 5.5.4 (eng)")
 
 
 def plot_points(rows: list[BenchRow], set_name: str) -> list[tuple[str, float, float, bool]]:
@@ -83,7 +83,7 @@ def plot_points(rows: list[BenchRow], set_name: str) -> list[tuple[str, float, f
     for r in rows:
         if not r.sets.get(set_name):
             continue
-        peer = r.name.startswith(PEER_PREFIXES)
+        peer = r.name.lower().startswith(PEER_PREFIXES)
         if not peer and "(onnx" not in r.name and base(r.name) in with_onnx:
             continue  # the torch row of a model that also runs on onnxruntime
         label = r.name if peer else base(r.name)
@@ -104,7 +104,7 @@ def plot(rows: list[BenchRow], set_name: str, path: Path, threads: int = 1) -> N
     labelled = [(name, x, y) for name, x, y, _ in points]
     for i, (name, x, y, peer) in enumerate(points):
         if peer:
-            marker = "s" if name.startswith("tesseract") else "D"
+            marker = "s" if name.lower().startswith("tesseract") else "D"
             ax.scatter(x, y, marker=marker, s=70, color="0.35", edgecolor="black", zorder=3)
         else:
             ax.scatter(x, y, marker="o", s=60, color="tab:blue" if name not in ("default", "fast") else "tab:red",
