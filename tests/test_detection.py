@@ -270,10 +270,10 @@ def test_detector_training_receipts_draw_separate_fields_each_in_its_own_box():
 
 
 def test_a_line_upside_down_on_an_upright_page_is_mostly_turned_and_upright_lines_are_left_alone():
-    """Step 2's per-line turn (a label printed upside down on an upright page), measured as what it is: a line's
-    own reading tells its way up less surely than a page's widest lines do (docs/pages.md, "Lines turned on
-    their own"). On 18 clean pages with their longest line turned round in place, at least half of those lines
-    come back read the right way round (12 of 18 when written), and almost no upright line is turned."""
+    """Step 2's per-line turn (a label printed upside down on an upright page), by the line-turn classifier
+    (docs/pages.md, "Lines turned on their own"). On 18 clean pages with their longest line turned round in
+    place, nearly all of those lines come back read the right way round (18 of 18 when written; the reader's
+    own confidence, the rule without the classifier, brought back 12), and almost no upright line is turned."""
     import ocrlite
     from ocrlite.synth.pages import PageRenderer
     from ocrlite.pages.scoring import substring_distance
@@ -299,5 +299,5 @@ def test_a_line_upside_down_on_an_upright_page_is_mostly_turned_and_upright_line
                 else:
                     upright += 1
                     upright_turned += turned
-    assert read_right >= 9, read_right
+    assert read_right >= 15, read_right
     assert upright_turned <= 0.01 * upright, (upright_turned, upright)

@@ -13,7 +13,8 @@ import argparse
 import os
 import sys
 
-from ocrlite.cli import batch, bench, eval as eval_command, export, models, predict, serve, synth, train, train_detector
+from ocrlite.cli import (batch, bench, eval as eval_command, export, models, predict, serve, synth, train, train_detector,
+                         train_line_turn)
 from ocrlite.cli.common import print_error as _err
 from ocrlite.cli.common import apply_data_root
 from ocrlite.cli.common import load_recognizer_for as _load_recognizer  # noqa: F401  (old name)
@@ -21,7 +22,7 @@ from ocrlite.cli.common import tsv_field  # noqa: F401  (re-exported)
 from ocrlite.utils.version import __version__
 
 #: The commands, in the order ``ocrlite --help`` lists them.
-COMMANDS = (predict, batch, models, synth, train, train_detector, eval_command, bench, export, serve)
+COMMANDS = (predict, batch, models, synth, train, train_detector, train_line_turn, eval_command, bench, export, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

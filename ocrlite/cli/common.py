@@ -140,3 +140,46 @@ def load_charset(path: str | None):
     from ocrlite.recognition.charset import Charset
 
     return Charset.from_file(path) if path else Charset.default()
+
+
+def run_page_training(train: Callable[[], object]) -> int:
+    """Run a page-model trainer (``train-detector``, ``train-line-turn``) and map its ending to an exit status:
+    0 done; 2 a bad option or run folder (one line); 130 stopped by a signal (last.pt saved); 1 diverged."""
+    from ocrlite.training.config import RunDirError, TrainingDiverged, TrainingStopped
+
+    try:
+        train()
+    except (RunDirError, ValueError) as err:
+        print_error(str(err))
+        return 2
+    except TrainingStopped as err:
+        print_error(f"{err}; last.pt saved")
+        return 130
+    except TrainingDiverged as err:
+        print_error(str(err))
+        return 1
+    return 0
+
+
+def add_page_training_options(p: argparse.ArgumentParser, what: str, *, out: str, steps: int, batch_size: int,
+                              batch_unit: str, lr: float, warmup: int, real_ratio: float, val_every: int,
+                              save_every: int) -> None:
+    """The options every page-model trainer has (``train-detector``, ``train-line-turn``), with its defaults;
+    ``what`` names the samples its workers draw ("training scenes")."""
+    p.add_argument("--out", default=out, help="run folder (best.pt, last.pt, metrics.jsonl)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    p.add_argument("--steps", type=at_least(1), default=steps, help="optimiser steps in the schedule")
+    p.add_argument("--batch-size", type=at_least(1), default=batch_size, help=f"{batch_unit} per step")
+    p.add_argument("--lr", type=float, default=lr, help="peak learning rate (AdamW; warm-up then cosine)")
+    p.add_argument("--warmup", type=at_least(0), default=warmup, help="linear warm-up steps")
+    p.add_argument("--pages", nargs="*", default=[], metavar="DIR",
+                   help="annotated page sets to train on besides synthetic data (images/ + boxes/ with "
+                   "x1,y1,...,y4,TEXT rows; see docs/pages.md)")
+    p.add_argument("--real-ratio", type=float, default=real_ratio, help="share of samples drawn from --pages")
+    p.add_argument("--val-every", type=at_least(1), default=val_every, help="validate and save best.pt every N steps")
+    p.add_argument("--save-every", type=at_least(1), default=save_every,
+                   help="save the resumable last.pt every N steps")
+    p.add_argument("--seed", type=at_least(0), default=0, help="seed of the sample stream")
+    p.add_argument("--threads", type=at_least(0), default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--workers", type=at_least(0), default=1, help=f"processes drawing {what}")

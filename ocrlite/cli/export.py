@@ -13,8 +13,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         help="export a checkpoint to ONNX (dynamic batch and width; charset in the metadata)",
-        description="Export a recognizer checkpoint (from `ocrlite train`) or a line-detector checkpoint (from "
-        "`ocrlite train-detector`, found by its format) to ONNX, with everything onnxruntime needs to run it "
+        description="Export a recognizer checkpoint (from `ocrlite train`), a line-detector checkpoint (from "
+        "`ocrlite train-detector`) or a line-turn classifier checkpoint (from `ocrlite train-line-turn`), each found by "
+        "its format, to ONNX, with everything onnxruntime needs to run it "
         "in the file's metadata.",
         formatter_class=HelpFormatter,
     )
@@ -43,7 +44,13 @@ def run(args: argparse.Namespace) -> int:
         weights = named_or_path(args.weights, ".pt") if args.weights else default_weights_path()
         if args.weights and Path(args.weights).exists() and out.exists() and os.path.samefile(args.weights, out):
             raise ValueError(f"{out}: is the input checkpoint; choose another --out")
-        if _is_detector(weights):
+        from ocrlite.nn.line_turn import export_line_turn, is_line_turn_checkpoint
+
+        if is_line_turn_checkpoint(weights):
+            if args.int8:
+                raise ValueError("--int8: the line-turn classifier is exported in fp32 only (it is ~35 k parameters)")
+            export_line_turn(weights, out, args.opset)
+        elif _is_detector(weights):
             from ocrlite.nn.detector_export import export_detector
 
             if args.int8 not in (None, "static"):

@@ -17,8 +17,9 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def describe_models() -> list[dict]:
-    """One record per shipped model (and the learned page detector when it ships)."""
+    """One record per shipped model (and the learned page detector and line-turn classifier when they ship)."""
     from ocrlite.detection.onnx_engine import default_detector_path
+    from ocrlite.recognition.line_turn import default_line_turn_path
     from ocrlite.recognition.zoo import SHIPPED_MODELS, WEIGHTS_DIR, onnxruntime_available
 
     rows = []
@@ -39,6 +40,10 @@ def describe_models() -> list[dict]:
     if det.is_file():
         rows.append({"name": "detector", "role": "the learned page line detector (predict --page --detector learned)",
                      "onnx_mb": round(det.stat().st_size / 1e6, 1)})
+    turn = default_line_turn_path()
+    if turn.is_file():
+        rows.append({"name": "line_turn", "role": "is a line upside down? (the page reader turns single lines with it)",
+                     "onnx_mb": round(turn.stat().st_size / 1e6, 2)})
     return rows
 
 

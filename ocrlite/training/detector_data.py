@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import IterableDataset, get_worker_info
 
 from ocrlite.datasets.page_sets import AnnotatedPage
 from ocrlite.nn.detector import LineDetector
@@ -30,6 +29,7 @@ from ocrlite.recognition.charset import CHARSET_V2, Charset
 from ocrlite.synth.pages import PageRenderer
 from ocrlite.synth.scenes import compose_scene
 from ocrlite.training.db_targets import make_targets
+from ocrlite.training.resumable import BatchStream
 
 MEAN, STD = 0.5, 0.5
 LINE_HEIGHTS = (10.0, 44.0)
@@ -52,7 +52,7 @@ def scale_page(image: np.ndarray, polys: list[np.ndarray], factor: float) -> tup
     return out, [p * np.float32([nw / w, nh / h]) for p in polys]
 
 
-class DetectorSamples(IterableDataset):
+class DetectorSamples(BatchStream):
     """Endless batches for the detector, starting at ``start_batch``; worker ``k`` of ``n`` makes batches
     ``k, k + n, …`` (DataLoader hands them out in order).
 
@@ -106,11 +106,3 @@ class DetectorSamples(IterableDataset):
         items = [self.sample(number * self.batch_size + j) for j in range(self.batch_size)]
         images = np.stack([im for im, _ in items]).astype(np.float32)[:, None] / 255.0
         return DetectorBatch(torch.from_numpy((images - MEAN) / STD), torch.from_numpy(np.stack([t for _, t in items])))
-
-    def __iter__(self):
-        info = get_worker_info()
-        worker, workers = (info.id, info.num_workers) if info else (0, 1)
-        number = self.start_batch + worker
-        while True:
-            yield self.batch(number)
-            number += workers
