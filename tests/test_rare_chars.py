@@ -107,6 +107,25 @@ def test_a_face_that_prints_the_plain_character_is_not_said_to_draw_the_typograp
     assert look_alike_of("”") == '"' and look_alike_of("ê") == "e" and look_alike_of("a") is None
 
 
+def test_a_quote_drawn_nearly_like_the_straight_one_counts_as_the_straight_one():
+    """Junction draws ’ and Compagnon ” so nearly like ' and " (bitmaps correlating ≥ 0.95) that no reader could
+    tell which was meant: their lines are labelled with the straight quote. Liberation Sans Italic's slanted ’
+    (0.83) is a glyph of its own, and an accent is never dropped for looking close to its bare letter."""
+    from ocrlite.synth.fonts import NEAR_SAME_SIMILARITY, _drawn_the_same, get_font
+
+    faces = {name: FONT_DIR / name for name in ("Junction.otf", "Compagnon-Roman.otf", "LiberationSans-Italic.ttf")}
+    if not all(p.is_file() for p in faces.values()):
+        pytest.skip("the shipped library lacks one of the faces")
+    junction = _measure_coverage(str(faces["Junction.otf"]), CHARSET_V2)
+    compagnon = _measure_coverage(str(faces["Compagnon-Roman.otf"]), CHARSET_V2)
+    liberation = _measure_coverage(str(faces["LiberationSans-Italic.ttf"]), CHARSET_V2)
+    assert "'" in junction and "’" not in junction
+    assert '"' in compagnon and "”" not in compagnon
+    assert {"'", "’", '"', "”"} <= liberation
+    font = get_font(str(faces["Junction.otf"]), 28)
+    assert not _drawn_the_same(font, "í", "i") and NEAR_SAME_SIMILARITY >= 0.95
+
+
 def test_a_character_the_face_lacks_becomes_the_plain_one_it_prints():
     chars = frozenset('abcdehlotr" ')
     assert drawable_text("«”hôtel”» ça", chars) == '"hotel" ca'
