@@ -55,7 +55,10 @@ def test_export_reads_like_torch_and_foreign_files_are_refused(tmp_path):
     torch.save(line_turn_checkpoint(model), tmp_path / "lt.pt")
     export_line_turn(tmp_path / "lt.pt", tmp_path / "lt.onnx")
     crops = [_text_crop(), _text_crop("x"), _text_crop("wide " * 30)]
-    onnx_p = OnnxLineTurn.load(tmp_path / "lt.onnx").turned_probability(crops)
+    onnx_model = OnnxLineTurn.load(tmp_path / "lt.onnx")
+    onnx_p = onnx_model.turned_probability(crops)
+    assert np.allclose(onnx_model.turned_probability(crops, batch_size=1), onnx_p, atol=1e-6)  # chunks change nothing
+    assert onnx_model.turned_probability([]).shape == (0,)
     from ocrlite.recognition.line_turn import batch_windows
 
     x, owners = batch_windows(crops)

@@ -156,8 +156,8 @@ def lines_to_turn(rec: BaseRecognizer, crops: list[np.ndarray], reads: list[Crop
     ``{index: reading of the turned crop}``.
 
     With ``line_turn``, those read below :data:`LINE_TURN_BELOW` that it gives at least :data:`LINE_TURN_P` and
-    that read :data:`LINE_TURN_MARGIN` more confidently turned; without it, those read below :data:`LINE_FLIP_BELOW` that turned read :data:`LINE_FLIP_MARGIN`
-    more confidently.
+    that read :data:`LINE_TURN_MARGIN` more confidently turned; without it, those read below
+    :data:`LINE_FLIP_BELOW` that turned read :data:`LINE_FLIP_MARGIN` more confidently.
     """
     if line_turn is not None:
         unsure = [i for i, r in enumerate(reads) if r.prediction.confidence < LINE_TURN_BELOW]

@@ -124,13 +124,18 @@ class OnnxLineTurn:
             raise LineTurnModelError(f"{path}: not an ocrlite line-turn classifier (no {METADATA_KEY!r} metadata)")
         return cls(session, json.loads(meta))
 
-    def turned_probability(self, crops: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
-        """``(N,)`` float64: for each ``(h, w)`` uint8 line crop, the probability that it is upside down."""
-        x, owners = batch_windows(crops)
-        logits = [self.session.run(None, {self.input_name: x[i:i + batch_size]})[0].reshape(-1)
-                  for i in range(0, len(x), batch_size)]
-        flat = np.concatenate(logits).astype(np.float64) if logits else np.zeros(0)
-        return mean_by_owner(flat, owners, len(crops))
+    def turned_probability(self, crops: list[np.ndarray], batch_size: int = 32) -> np.ndarray:
+        """``(N,)`` float64: for each ``(h, w)`` uint8 line crop, the probability that it is upside down.
+
+        Crops are windowed ``batch_size`` at a time (at most 3 windows of 32 KB each), so a page of thousands of
+        lines never holds all its windows at once."""
+        out = np.zeros(len(crops))
+        for start in range(0, len(crops), batch_size):
+            chunk = crops[start:start + batch_size]
+            x, owners = batch_windows(chunk)
+            logits = self.session.run(None, {self.input_name: x})[0].reshape(-1) if len(x) else np.zeros(0)
+            out[start:start + len(chunk)] = mean_by_owner(logits.astype(np.float64), owners, len(chunk))
+        return out
 
 
 def default_line_turn_path() -> Path:
