@@ -126,6 +126,19 @@ def test_a_quote_drawn_nearly_like_the_straight_one_counts_as_the_straight_one()
     assert not _drawn_the_same(font, "í", "i") and NEAR_SAME_SIMILARITY >= 0.95
 
 
+def test_a_sign_drawn_nearly_like_its_plain_look_alike_counts_as_the_plain_one():
+    """The rule is the quotes' for every typographic sign with a plain look-alike: Noto Sans Bold Italic's ``‚`` is
+    its comma but for hinting, Anonymous Pro Italic's ``–`` its hyphen; Liberation Sans draws both apart."""
+    faces = {name: FONT_DIR / name for name in ("NotoSans-BoldItalic.ttf", "AnonymousProI.ttf",
+                                                "LiberationSans-Regular.ttf")}
+    if not all(p.is_file() for p in faces.values()):
+        pytest.skip("the shipped library lacks one of the faces")
+    noto, anonymous, liberation = (_measure_coverage(str(p), CHARSET_V2) for p in faces.values())
+    assert "," in noto and "‚" not in noto and "–" in noto
+    assert "-" in anonymous and "–" not in anonymous and "‚" in anonymous
+    assert {",", "‚", "-", "–"} <= liberation
+
+
 def test_a_character_the_face_lacks_becomes_the_plain_one_it_prints():
     chars = frozenset('abcdehlotr" ')
     assert drawable_text("«”hôtel”» ça", chars) == '"hotel" ca'
