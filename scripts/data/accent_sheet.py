@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+import ocrlite
 from ocrlite.recognition.preprocess import PreprocessConfig, prepare_with_width
 from ocrlite.synth.fonts import HOLDOUT_FONT_DIR, discover_fonts
 
@@ -35,7 +36,7 @@ def main() -> None:
     parser.add_argument("--text", default=TEXT)
     parser.add_argument("--font-size", type=int, default=40, help="render size before preprocessing (px)")
     args = parser.parse_args()
-    config = PreprocessConfig(width_scale=1.15, trim_to_text=True)  # the default model's (weights/README.md)
+    config = ocrlite.load().preprocess  # the shipped default's own preprocessing (trim, width scale)
     faces = [p for p in discover_fonts(HOLDOUT_FONT_DIR) if p.stem in FACES]
     strips = []
     for face in faces:
